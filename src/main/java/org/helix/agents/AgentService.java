@@ -1,0 +1,204 @@
+package org.helix.agents;
+
+import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.helix.events.EventLog;
+import org.helix.events.EventType;
+import org.helix.platform.Db;
+import org.helix.platform.HelixConfig;
+import org.helix.platform.ProblemException;
+import org.helix.platform.security.Caller;
+import org.helix.platform.security.CredentialStore;
+import org.helix.platform.security.Tokens;
+import org.helix.rituals.LeaseWaiters;
+import org.helix.rituals.LostAttempts;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.helix.platform.Time.ts;
+
+/**
+ * Registration, heartbeats and leaving. A registration is idempotent by name and starts a new epoch with a
+ * new token: leases of the old epoch are lost at once (the old process is presumed dead), the old token
+ * stops working on every replica.
+ */
+@ApplicationScoped
+public class AgentService {
+
+    public static final String TOKEN_PREFIX = "ha_";
+
+    private static final String REGISTER = """
+            with prev as (
+                select id, token_hash, status from agent where name = $2
+            ),
+            up as (
+                insert into agent (id, name, symbol, role, layer, capabilities, epoch, token_hash, status, workload,
+                                   builtin, registered_at, last_seen_at, status_changed_at)
+                values ($1, $2, $3, $4, $5, $6, 1, $7, 'ONLINE', 0, $8, $9, $9, $9)
+                on conflict (name) do update set symbol = excluded.symbol, role = excluded.role, layer = excluded.layer,
+                    capabilities = excluded.capabilities, epoch = agent.epoch + 1, token_hash = excluded.token_hash,
+                    status = 'ONLINE', workload = 0, builtin = excluded.builtin, registered_at = excluded.registered_at,
+                    last_seen_at = excluded.last_seen_at,
+                    status_changed_at = case when agent.status <> 'ONLINE' then excluded.status_changed_at
+                                             else agent.status_changed_at end
+                returning id, epoch
+            ),
+            ev as (
+                insert into event (type, ritual_id, created_at, payload)
+                select 'agent_state_change', null, $9, jsonb_build_object('agent_id', up.id, 'agent', $2::text,
+                    'from', (select status from prev), 'to', 'ONLINE', 'reason', 'registered', 'epoch', up.epoch)
+                from up
+            )
+            select up.id, up.epoch, (select token_hash from prev) as previous_token_hash from up
+            """;
+
+    private final Db db;
+    private final Clock clock;
+    private final HelixConfig config;
+    private final LostAttempts lostAttempts;
+    private final LeaseWaiters waiters;
+    private final CredentialStore credentials;
+    private final EventLog events;
+
+    public AgentService(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, LeaseWaiters waiters,
+                        CredentialStore credentials, EventLog events) {
+        this.db = db;
+        this.clock = clock;
+        this.config = config;
+        this.lostAttempts = lostAttempts;
+        this.waiters = waiters;
+        this.credentials = credentials;
+        this.events = events;
+    }
+
+    public Uni<Registration> register(RegisterAgentRequest request, boolean builtin) {
+        Instant now = clock.instant();
+        String token = Tokens.generate(TOKEN_PREFIX);
+        JsonArray capabilities = new JsonArray(request.capabilities() == null ? List.of() : request.capabilities());
+        Tuple args = Tuple.of(UUID.randomUUID(), request.name(), request.symbol(), request.role(), request.layer(),
+                capabilities).addValue(Tokens.hash(token)).addValue(builtin).addValue(ts(now));
+        // lose the old epoch's leases before touching the agent row: rituals and steps are always locked
+        // before agents, so registration cannot deadlock with completions
+        return db.inTransaction(tx -> tx.preparedQuery("select id from agent where name = $1")
+                        .execute(Tuple.of(request.name()))
+                        .flatMap(existing -> existing.size() == 0 ? Uni.createFrom().item(List.<LostAttempts.Lost>of())
+                                : lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent re-registered",
+                                true, true, true, existing.iterator().next().getUUID("id")))
+                        .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args)))
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    String previous = row.getString("previous_token_hash");
+                    if (previous != null) {
+                        credentials.evict(previous);
+                    }
+                    events.committed();
+                    return new Registration(row.getUUID("id"), request.name(), row.getInteger("epoch"), token,
+                            config.agent().heartbeatInterval().toSeconds());
+                });
+    }
+
+    public Uni<HeartbeatResponse> heartbeat(Caller caller, UUID agentId, int workload) {
+        Instant now = clock.instant();
+        return db.inTransaction(tx -> tx.preparedQuery("""
+                                with before as (select status, name from agent where id = $1 and ($2 < 0 or epoch = $2)),
+                                upd as (
+                                    update agent set last_seen_at = $3, workload = $4, status = 'ONLINE',
+                                        status_changed_at = case when status <> 'ONLINE' then $3 else status_changed_at end
+                                    where id = $1 and ($2 < 0 or epoch = $2) returning id
+                                ),
+                                ev as (
+                                    insert into event (type, ritual_id, created_at, payload)
+                                    select 'agent_state_change', null, $3, jsonb_build_object('agent_id', $1::uuid,
+                                        'agent', before.name, 'from', before.status, 'to', 'ONLINE', 'reason', 'heartbeat')
+                                    from before, upd where before.status <> 'ONLINE'
+                                )
+                                select count(*) as found from upd""")
+                        .execute(Tuple.of(agentId, epochOf(caller), ts(now), workload))
+                        .flatMap(found -> {
+                            if (found.iterator().next().getLong("found") == 0) {
+                                throw caller.isAgent()
+                                        ? ProblemException.conflict("agent " + agentId + " was registered again; this token's epoch is over")
+                                        : ProblemException.notFound("no agent " + agentId);
+                            }
+                            return tx.preparedQuery("""
+                                    delete from lease_revocation where agent_id = $1
+                                    returning ritual_id, step, reason, revoked_at""").execute(Tuple.of(agentId));
+                        }))
+                .map(rows -> {
+                    List<HeartbeatResponse.Revoked> revoked = new ArrayList<>();
+                    for (Row row : rows) {
+                        revoked.add(new HeartbeatResponse.Revoked(row.getUUID("ritual_id"), row.getInteger("step"),
+                                row.getString("reason")));
+                    }
+                    events.committed();
+                    return new HeartbeatResponse(AgentStatus.ONLINE, config.agent().heartbeatInterval().toSeconds(),
+                            revoked);
+                });
+    }
+
+    /** A graceful leave: the agent's leases go back to READY at once, without using up an attempt. */
+    public Uni<Void> deregister(Caller caller, UUID agentId) {
+        Instant now = clock.instant();
+        return db.inTransaction(tx -> lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent deregistered",
+                        false, true, false, agentId)
+                .flatMap(lost -> tx.preparedQuery("""
+                                with before as (select status, name from agent where id = $1),
+                                upd as (
+                                    update agent set status = 'OFFLINE', status_changed_at = $2, workload = 0
+                                    where id = $1 returning id
+                                ),
+                                ev as (
+                                    insert into event (type, ritual_id, created_at, payload)
+                                    select 'agent_state_change', null, $2, jsonb_build_object('agent_id', $1::uuid,
+                                        'agent', before.name, 'from', before.status, 'to', 'OFFLINE', 'reason', 'deregistered')
+                                    from before, upd
+                                )
+                                select count(*) as found from upd""").execute(Tuple.of(agentId, ts(now)))
+                        .map(rows -> lost)))
+                .map(lost -> {
+                    events.committed();
+                    if (!lost.isEmpty()) {
+                        waiters.wake(List.of(), lost.size());
+                    }
+                    return null;
+                });
+    }
+
+    private static int epochOf(Caller caller) {
+        // an admin heartbeating on an agent's behalf speaks for its current epoch
+        return caller.isAgent() ? caller.agentEpoch() : -1;
+    }
+
+    /** Status of each named agent that exists. */
+    public Uni<Map<String, AgentStatus>> statuses(List<String> names) {
+        return db.query("select name, status from agent where name = any($1)", Tuple.of(names.toArray(String[]::new)))
+                .map(rows -> {
+                    Map<String, AgentStatus> statuses = new HashMap<>();
+                    for (Row row : rows) {
+                        statuses.put(row.getString("name"), AgentStatus.valueOf(row.getString("status")));
+                    }
+                    return statuses;
+                });
+    }
+
+    public Uni<Long> onlineCount() {
+        return db.query("select count(*) as n from agent where status <> 'OFFLINE'", Tuple.tuple())
+                .map(rows -> rows.iterator().next().getLong("n"));
+    }
+
+    @WithSession
+    public Uni<List<Agent>> all() {
+        return Agent.<Agent>find("order by name").list();
+    }
+}

@@ -1,0 +1,183 @@
+package org.helix.platform;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Every duration and bound of the service; defaults are the design's (DESIGN.md section 4). */
+@ConfigMapping(prefix = "helix")
+public interface HelixConfig {
+
+    Ritual ritual();
+
+    Retry retry();
+
+    Agent agent();
+
+    Lease lease();
+
+    Sweep sweep();
+
+    Session session();
+
+    Events events();
+
+    @WithName("builtin-agents")
+    BuiltinAgents builtinAgents();
+
+    Security security();
+
+    @WithName("rate-limit")
+    RateLimit rateLimit();
+
+    Db db();
+
+    interface Ritual {
+        @WithDefault("600s")
+        Duration deadline();
+
+        @WithDefault("30s")
+        Duration stepTimeout();
+
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** Upper bound a client may ask for as deadline_seconds. */
+        @WithDefault("86400s")
+        Duration maxDeadline();
+
+        @WithDefault("3600s")
+        Duration maxStepTimeout();
+
+        @WithDefault("24h")
+        Duration idempotencyWindow();
+    }
+
+    interface Retry {
+        @WithDefault("1s")
+        Duration initial();
+
+        @WithDefault("2")
+        double factor();
+
+        @WithDefault("30s")
+        Duration max();
+
+        @WithDefault("0.2")
+        double jitter();
+
+        /** After a lost attempt, how long the step waits for another agent before its last one may take it again. */
+        @WithDefault("5s")
+        Duration preferOtherAgentFor();
+    }
+
+    interface Agent {
+        @WithDefault("30s")
+        Duration heartbeatInterval();
+
+        @WithDefault("45s")
+        Duration staleAfter();
+
+        @WithDefault("90s")
+        Duration offlineAfter();
+    }
+
+    interface Lease {
+        @WithDefault("30")
+        int maxWaitSeconds();
+
+        @WithDefault("16")
+        int maxBatch();
+    }
+
+    interface Sweep {
+        @WithDefault("1s")
+        Duration interval();
+
+        @WithDefault("500")
+        int batchSize();
+
+        @WithDefault("true")
+        boolean enabled();
+    }
+
+    interface Session {
+        @WithDefault("24h")
+        Duration ttl();
+
+        @WithDefault("300s")
+        Duration idleTimeout();
+
+        @WithDefault("5")
+        int maxPerPrincipal();
+
+        @WithDefault("30s")
+        Duration pingInterval();
+
+        @WithDefault("256")
+        int outboundQueue();
+
+        @WithDefault("1000")
+        int maxConnectionsPerIp();
+
+        @WithDefault("5s")
+        Duration sweepInterval();
+    }
+
+    interface Events {
+        @WithDefault("1h")
+        Duration retention();
+
+        @WithDefault("5s")
+        Duration ucfUpdateInterval();
+
+        /** How long the live stream waits for a missing event id before deciding its transaction rolled back. */
+        @WithDefault("2s")
+        Duration gapTimeout();
+
+        @WithDefault("1s")
+        Duration idlePoll();
+    }
+
+    interface BuiltinAgents {
+        @WithDefault("false")
+        boolean enabled();
+
+        @WithDefault("100ms")
+        Duration workTime();
+    }
+
+    interface Security {
+        /** The first admin key (from a Kubernetes Secret); without it only keys created through the API work. */
+        Optional<String> bootstrapAdminKey();
+
+        @WithDefault("10s")
+        Duration cacheTtl();
+    }
+
+    interface RateLimit {
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("100")
+        long anonymousPerMinute();
+
+        @WithDefault("1000")
+        long keyPerMinute();
+    }
+
+    interface Db {
+        String host();
+
+        int port();
+
+        String name();
+
+        /** Bound on any single database call made by a request or a sweep. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+}

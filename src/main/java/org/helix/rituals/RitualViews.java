@@ -1,0 +1,24 @@
+package org.helix.rituals;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+final class RitualViews {
+
+    private RitualViews() {
+    }
+
+    static RitualView of(Ritual r, String waitingReason) {
+        Double duration = r.startedAt == null ? null
+                : Duration.between(r.startedAt, r.finishedAt != null ? r.finishedAt : r.lastProgressAt).toMillis() / 1000.0;
+        return new RitualView(r.id, r.status, r.stepsTotal, r.stepsCompleted, r.stepsSkipped, r.currentStep, r.mantra,
+                List.of(r.participants), r.priority, r.stepTimeoutSeconds, r.maxAttempts,
+                harmony(r.ucfBefore), harmony(r.ucfAfter), r.ucfBefore, r.ucfAfter, duration, r.createdAt, r.startedAt,
+                r.finishedAt, r.deadlineAt, r.lastProgressAt, waitingReason, r.failureReason);
+    }
+
+    private static Double harmony(Map<String, Object> ucf) {
+        return ucf == null ? null : ((Number) ucf.get("harmony")).doubleValue();
+    }
+}

@@ -1,0 +1,120 @@
+package org.helix.ucf;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.helix.events.EventLog;
+import org.helix.events.EventType;
+import org.helix.platform.Db;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+import static org.helix.platform.Time.ts;
+
+/** The field: one row that only completed rituals move, and its history. */
+@ApplicationScoped
+public class UcfService {
+
+    public record Reading(Ucf field, OffsetDateTime updatedAt) {
+    }
+
+    public record Change(Ucf before, Ucf after) {
+    }
+
+    private final Db db;
+    private final EventLog events;
+    private final java.time.Clock clock;
+
+    public UcfService(Db db, EventLog events, java.time.Clock clock) {
+        this.db = db;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    public Uni<Reading> current() {
+        return db.query("select * from ucf_state where id = 1", Tuple.tuple())
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Reading(Ucf.from(row), row.getOffsetDateTime("updated_at"));
+                });
+    }
+
+    /**
+     * Applies a completed ritual's effect inside the caller's transaction (the one that marks the ritual
+     * COMPLETED), records history and emits an alert for every threshold the change crosses.
+     */
+    public Uni<Change> applyRitual(SqlClient tx, UUID ritualId, int completedSteps, Instant now) {
+        return tx.preparedQuery("select * from ucf_state where id = 1 for update").execute()
+                .flatMap(rows -> {
+                    Ucf before = Ucf.from(rows.iterator().next());
+                    Ucf after = before.afterRitual(completedSteps);
+                    Tuple values = Tuple.of(after.harmony(), after.resilience(), after.prana(), after.drishti(),
+                            after.klesha(), after.zoom()).addValue(ts(now)).addValue(ritualId);
+                    return tx.preparedQuery("""
+                                    with upd as (
+                                        update ucf_state set harmony = $1, resilience = $2, prana = $3, drishti = $4,
+                                            klesha = $5, zoom = $6, updated_at = $7 where id = 1
+                                    )
+                                    insert into ucf_history (recorded_at, harmony, resilience, prana, drishti, klesha, zoom, ritual_id)
+                                    values ($7, $1, $2, $3, $4, $5, $6, $8)
+                                    """).execute(values)
+                            .flatMap(ignored -> alerts(tx, before, after, ritualId, now))
+                            .replaceWith(new Change(before, after));
+                });
+    }
+
+    private Uni<Void> alerts(SqlClient tx, Ucf before, Ucf after, UUID ritualId, Instant now) {
+        Uni<Void> chain = Uni.createFrom().voidItem();
+        for (String metric : java.util.List.of("harmony", "klesha", "resilience")) {
+            boolean was = before.alerts().contains(metric);
+            boolean is = after.alerts().contains(metric);
+            if (was != is) {
+                JsonObject payload = new JsonObject().put("metric", metric).put("value", after.metric(metric))
+                        .put("state", is ? "breached" : "recovered").put("ritual_id", ritualId.toString())
+                        .put("message", metric + (is ? " crossed its alert threshold" : " is back within its threshold"));
+                chain = chain.flatMap(v -> events.append(tx, EventType.ALERT, null, now, payload));
+            }
+        }
+        return chain;
+    }
+
+    /** The field as it stood at the end of one interval of a history. */
+    public record Bucket(OffsetDateTime end, Ucf field) {
+    }
+
+    /**
+     * The field sampled at the end of each interval over the last {@code span}: the field only changes when a
+     * ritual completes, so each point carries the latest value at or before its time.
+     */
+    public Uni<java.util.List<Bucket>> history(java.time.Duration span, java.time.Duration step) {
+        Instant end = clock.instant();
+        Instant start = end.minus(span);
+        return db.query("""
+                        (select * from ucf_history where recorded_at <= $1 order by recorded_at desc limit 1)
+                        union all
+                        (select * from ucf_history where recorded_at > $1 and recorded_at <= $2 order by recorded_at)
+                        order by recorded_at""", Tuple.of(ts(start), ts(end)))
+                .map(rows -> {
+                    java.util.List<Row> changes = new java.util.ArrayList<>();
+                    rows.forEach(changes::add);
+                    java.util.List<Bucket> buckets = new java.util.ArrayList<>();
+                    int next = 0;
+                    Ucf current = null;
+                    for (Instant at = start.plus(step); !at.isAfter(end); at = at.plus(step)) {
+                        while (next < changes.size()
+                                && !changes.get(next).getOffsetDateTime("recorded_at").toInstant().isAfter(at)) {
+                            current = Ucf.from(changes.get(next++));
+                        }
+                        if (current != null) {
+                            buckets.add(new Bucket(ts(at), current));
+                        }
+                    }
+                    return buckets;
+                });
+    }
+}
