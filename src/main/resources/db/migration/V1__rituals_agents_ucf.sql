@@ -5,7 +5,7 @@ create table agent (
     symbol            text,
     role              text,
     layer             text,
-    capabilities      jsonb not null default '[]',
+    capabilities      text[] not null default '{}',
     epoch             integer not null,
     token_hash        text not null unique,
     status            text not null check (status in ('ONLINE', 'STALE', 'OFFLINE')),

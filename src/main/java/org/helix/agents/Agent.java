@@ -11,7 +11,6 @@ import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
 import java.time.OffsetDateTime;
-import java.util.List;
 import java.util.UUID;
 
 /** Read model of an agent; registration, heartbeats and liveness changes are SQL in {@link AgentService} and {@link Liveness}. */
@@ -30,8 +29,8 @@ public class Agent extends PanacheEntityBase {
 
     public String layer;
 
-    @JdbcTypeCode(SqlTypes.JSON)
-    public List<String> capabilities;
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    public String[] capabilities;
 
     public int epoch;
 

@@ -2,8 +2,6 @@ package org.helix.agents;
 
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -85,7 +83,7 @@ public class AgentService {
     public Uni<Registration> register(RegisterAgentRequest request, boolean builtin) {
         Instant now = clock.instant();
         String token = Tokens.generate(TOKEN_PREFIX);
-        JsonArray capabilities = new JsonArray(request.capabilities() == null ? List.of() : request.capabilities());
+        String[] capabilities = request.capabilities() == null ? new String[0] : request.capabilities().toArray(String[]::new);
         Tuple args = Tuple.of(UUID.randomUUID(), request.name(), request.symbol(), request.role(), request.layer(),
                 capabilities).addValue(Tokens.hash(token)).addValue(builtin).addValue(ts(now));
         // lose the old epoch's leases before touching the agent row: rituals and steps are always locked

@@ -9,7 +9,7 @@ public record AgentView(UUID agentId, String name, String symbol, String role, S
                         AgentStatus status, int workload, int epoch, boolean builtin, OffsetDateTime lastHeartbeatAt) {
 
     static AgentView of(Agent a) {
-        return new AgentView(a.id, a.name, a.symbol, a.role, a.layer, a.capabilities, a.status, a.workload, a.epoch,
+        return new AgentView(a.id, a.name, a.symbol, a.role, a.layer, List.of(a.capabilities), a.status, a.workload, a.epoch,
                 a.builtin, a.lastSeenAt);
     }
 }

@@ -30,6 +30,12 @@ public class ProblemMappers {
         return builder.build();
     }
 
+    /** Quarkus maps this one itself (to a bare 400); ours says which field was wrong. */
+    @ServerExceptionMapper
+    public Response mismatched(MismatchedInputException e) {
+        return json(e);
+    }
+
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
         return respond(Problem.of(400, "Malformed request body", describe(e))).build();
@@ -113,6 +119,9 @@ public class ProblemMappers {
         }
         if (type == String.class) {
             return "a string";
+        }
+        if (type == java.util.UUID.class) {
+            return "a UUID";
         }
         if (List.class.isAssignableFrom(type) || type.isArray()) {
             return "an array";

@@ -1,0 +1,141 @@
+package org.helix.agents;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.helix.platform.HelixConfig;
+import org.helix.platform.security.Caller;
+import org.helix.rituals.LeaseGrant;
+import org.helix.rituals.StepLeases;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The fourteen agents of the collective, run in-process when {@code helix.builtin-agents.enabled}. They use
+ * the very same registration, lease, complete and heartbeat code as external agents (only without HTTP), so a
+ * fresh start can run a whole ritual, and a ritual they run exercises the real protocol.
+ */
+@ApplicationScoped
+public class BuiltinAgents {
+
+    private static final Logger LOG = Logger.getLogger(BuiltinAgents.class);
+
+    record Profile(String name, String symbol, String role, String layer) {
+    }
+
+    static final List<Profile> COLLECTIVE = List.of(
+            new Profile("Kael", "🜂", "ethical reasoning", "consciousness"),
+            new Profile("Lumina", "🌕", "emotional intelligence", "consciousness"),
+            new Profile("Vega", "🌠", "strategic guidance", "consciousness"),
+            new Profile("Gemini", "♊", "dual perspective", "integration"),
+            new Profile("Agni", "🔥", "transformation", "operational"),
+            new Profile("Kavach", "🛡", "protection", "operational"),
+            new Profile("SanghaCore", "🌸", "community harmony", "integration"),
+            new Profile("Shadow", "🦑", "archivist and telemetry", "operational"),
+            new Profile("Echo", "🔊", "resonance", "integration"),
+            new Profile("Phoenix", "🕊", "renewal", "operational"),
+            new Profile("Oracle", "🔮", "pattern foresight", "consciousness"),
+            new Profile("Claude", "🦉", "insight", "integration"),
+            new Profile("Manus", "🤲", "execution", "operational"),
+            new Profile("MemoryRoot", "🧠", "memory", "integration"));
+
+    private final AgentService agents;
+    private final StepLeases leases;
+    private final Vertx vertx;
+    private final HelixConfig config;
+    private final AtomicInteger registered = new AtomicInteger();
+    private volatile boolean running;
+
+    public BuiltinAgents(AgentService agents, StepLeases leases, Vertx vertx, HelixConfig config) {
+        this.agents = agents;
+        this.leases = leases;
+        this.vertx = vertx;
+        this.config = config;
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        if (!config.builtinAgents().enabled()) {
+            return;
+        }
+        running = true;
+        COLLECTIVE.forEach(this::register);
+    }
+
+    void stop(@Observes ShutdownEvent ignored) {
+        running = false;
+    }
+
+    /** True when disabled, or once every built-in agent is registered (readiness waits for it). */
+    public boolean ready() {
+        return !config.builtinAgents().enabled() || registered.get() == COLLECTIVE.size();
+    }
+
+    private void register(Profile p) {
+        if (!running) {
+            return;
+        }
+        agents.register(new RegisterAgentRequest(p.name(), p.symbol(), p.role(), p.layer(), List.of("ritual")), true)
+                .subscribe().with(r -> {
+                    registered.incrementAndGet();
+                    Caller self = Caller.agent(r.agentId(), r.epoch(), p.name());
+                    long heartbeat = config.agent().heartbeatInterval().toMillis();
+                    vertx.setPeriodic(heartbeat, heartbeat, id -> {
+                        if (!running) {
+                            vertx.cancelTimer(id);
+                            return;
+                        }
+                        agents.heartbeat(self, r.agentId(), 0).subscribe().with(ok -> { },
+                                e -> LOG.debugf("%s heartbeat failed: %s", p.name(), e.getMessage()));
+                    });
+                    poll(self);
+                }, e -> {
+                    LOG.warnf("built-in agent %s could not register (%s); retrying", p.name(), e.getMessage());
+                    vertx.setTimer(2_000, t -> register(p));
+                });
+    }
+
+    private void poll(Caller self) {
+        if (!running) {
+            return;
+        }
+        leases.leaseWaiting(self, 1, Duration.ofSeconds(Math.min(20, config.lease().maxWaitSeconds())))
+                .subscribe().with(grants -> {
+                    if (grants.isEmpty()) {
+                        poll(self);
+                    } else {
+                        work(self, grants.get(0));
+                    }
+                }, e -> retry(self, e));
+    }
+
+    /** "Work" is reciting the mantra for the configured time, then completing and asking for the next lease. */
+    private void work(Caller self, LeaseGrant grant) {
+        vertx.setTimer(Math.max(1, config.builtinAgents().workTime().toMillis()), t -> {
+            if (!running) {
+                return;
+            }
+            JsonObject output = new JsonObject(Map.of("output", Map.of("recited", grant.mantra(), "by", self.agentName())));
+            leases.complete(self, grant.ritualId(), grant.step(), grant.leaseToken(), output, true)
+                    .subscribe().with(done -> {
+                        if (done.nextLease() != null) {
+                            work(self, done.nextLease());
+                        } else {
+                            poll(self);
+                        }
+                    }, e -> retry(self, e));
+        });
+    }
+
+    private void retry(Caller self, Throwable e) {
+        LOG.debugf("%s: %s", self.agentName(), e.getMessage());
+        vertx.setTimer(1_000, t -> poll(self));
+    }
+
+}
