@@ -15,17 +15,17 @@ public final class Api {
 
     public static final String ADMIN_KEY = "test-admin-key";
 
-    static {
-        // JSON numbers as doubles, so assertions compare the field's metrics at full precision
-        RestAssured.config = RestAssured.config().jsonConfig(io.restassured.config.JsonConfig.jsonConfig()
-                .numberReturnType(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE));
-    }
-
     private Api() {
     }
 
+    /** A request whose JSON numbers read as doubles, so assertions compare the field at full precision. */
+    public static RequestSpecification request() {
+        return given().config(RestAssured.config().jsonConfig(io.restassured.config.JsonConfig.jsonConfig()
+                .numberReturnType(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE)));
+    }
+
     public static RequestSpecification as(String key) {
-        return given().header("Authorization", "Bearer " + key).contentType(ContentType.JSON);
+        return request().header("Authorization", "Bearer " + key).contentType(ContentType.JSON);
     }
 
     public static RequestSpecification admin() {

@@ -1,6 +1,5 @@
 package org.helix.support;
 
-import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 
 import java.util.HashMap;
@@ -8,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import static io.restassured.RestAssured.given;
 
 /** An agent speaking HTTP, as an external worker would. */
 public final class TestAgent {
@@ -31,7 +29,7 @@ public final class TestAgent {
     }
 
     public io.restassured.specification.RequestSpecification call() {
-        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON);
+        return Api.as(token);
     }
 
     /** Leases at most one step, waiting up to {@code waitSeconds}; null when nothing came. */
