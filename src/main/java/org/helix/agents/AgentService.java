@@ -93,7 +93,10 @@ public class AgentService {
                         .flatMap(existing -> existing.size() == 0 ? Uni.createFrom().item(List.<LostAttempts.Lost>of())
                                 : lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent re-registered",
                                 true, true, true, existing.iterator().next().getUUID("id")))
-                        .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args)))
+                        .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args).map(rows -> {
+                            waiters.ready(lost);
+                            return rows;
+                        })))
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     String previous = row.getString("previous_token_hash");
@@ -166,9 +169,7 @@ public class AgentService {
                         .map(rows -> lost)))
                 .map(lost -> {
                     events.committed();
-                    if (!lost.isEmpty()) {
-                        waiters.wake(List.of(), lost.size());
-                    }
+                    waiters.ready(lost);
                     return null;
                 });
     }

@@ -4,7 +4,13 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.ClusterSignals;
 
+import io.vertx.core.Vertx;
+import org.helix.platform.HelixConfig;
+
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Set;
@@ -43,9 +49,15 @@ public class LeaseWaiters {
 
     private final ConcurrentLinkedDeque<Waiter> waiters = new ConcurrentLinkedDeque<>();
     private final ClusterSignals signals;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final long preferOtherMillis;
 
-    public LeaseWaiters(ClusterSignals signals) {
+    public LeaseWaiters(ClusterSignals signals, Vertx vertx, Clock clock, HelixConfig config) {
         this.signals = signals;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.preferOtherMillis = config.retry().preferOtherAgentFor().toMillis();
         signals.on(READY, count -> wake(Set.of(), count.isEmpty() ? Integer.MAX_VALUE : Integer.parseInt(count)));
         signals.on(ClusterSignals.RECONNECTED, ignored -> wake(Set.of(), Integer.MAX_VALUE));
     }
@@ -64,6 +76,21 @@ public class LeaseWaiters {
     public void ready(Collection<String> participants, int steps) {
         wake(participants, steps);
         signals.publishCoalesced(READY);
+    }
+
+    /**
+     * Lost attempts come back after a backoff, and at first prefer another agent: wake waiters when each of
+     * those moments comes, rather than at the next sweep.
+     */
+    public void ready(List<LostAttempts.Lost> lost) {
+        Instant now = clock.instant();
+        for (LostAttempts.Lost step : lost) {
+            if (step.status() == StepStatus.READY) {
+                long backoff = Math.max(1, Duration.between(now, step.readyAt()).toMillis());
+                vertx.setTimer(backoff, t -> ready(List.of(), 1));
+                vertx.setTimer(backoff + preferOtherMillis, t -> ready(List.of(), 1));
+            }
+        }
     }
 
     /** Wakes up to {@code count} waiters eligible for rituals with these participants (empty: anyone). */

@@ -26,7 +26,8 @@ public class LostAttempts {
     public enum Selection {
         /** $6 ritual, $7 step, $8 lease token, $9 agent (null for an operator) */
         LEASE("select ritual_id, number from step where ritual_id = $6 and number = $7 and status = 'LEASED'"
-                + " and lease_token = $8 and ($9::uuid is null or agent_id = $9)", " and s.lease_token = $8", false),
+                + " and lease_token = $8 and ($9::uuid is null or agent_id = $9) and lease_expires_at > $1",
+                " and s.lease_token = $8", false),
         /** $6 batch size */
         EXPIRED("select ritual_id, number from step where status = 'LEASED' and lease_expires_at <= $1"
                 + " order by lease_expires_at limit $6", " and s.lease_expires_at <= $1", true),
@@ -52,7 +53,7 @@ public class LostAttempts {
     }
 
     /** What happened to one step. */
-    public record Lost(UUID ritualId, int step, StepStatus status, int attempt, UUID agentId) {
+    public record Lost(UUID ritualId, int step, StepStatus status, int attempt, UUID agentId, Instant readyAt) {
     }
 
     private final java.util.Map<Selection, String> statements = new java.util.EnumMap<>(Selection.class);
@@ -78,7 +79,8 @@ public class LostAttempts {
             List<Lost> lost = new ArrayList<>(rows.size());
             for (Row row : rows) {
                 lost.add(new Lost(row.getUUID("ritual_id"), row.getInteger("number"),
-                        StepStatus.valueOf(row.getString("status")), row.getInteger("attempt"), row.getUUID("agent_id")));
+                        StepStatus.valueOf(row.getString("status")), row.getInteger("attempt"), row.getUUID("agent_id"),
+                        row.getOffsetDateTime("ready_at").toInstant()));
             }
             return lost;
         });
@@ -101,7 +103,8 @@ public class LostAttempts {
                     from locked l, held h
                     where s.ritual_id = l.id and h.ritual_id = s.ritual_id and h.number = s.number
                       and s.status = 'LEASED'%s
-                    returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, l.status as ritual_status,
+                    returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at,
+                              l.status as ritual_status,
                               l.steps_total, l.steps_completed
                 ),
                 told as (
@@ -123,7 +126,7 @@ public class LostAttempts {
                         'steps_total', lost.steps_total, 'reason', $2::text)
                     from lost
                 )
-                select ritual_id, number, status, attempt, agent_id from lost
+                select ritual_id, number, status, attempt, agent_id, ready_at from lost
                 """.formatted(selection.held, selection.skipLocked ? " skip locked" : "", backoff, selection.guard);
     }
 }

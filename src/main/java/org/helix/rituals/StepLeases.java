@@ -93,7 +93,7 @@ public class StepLeases {
                 update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null
                 from r
                 where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
-                  and ($4::uuid is null or s.agent_id = $4)
+                  and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
                 returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name
             ),
             nxt as (
@@ -258,6 +258,7 @@ public class StepLeases {
                         return refusal(caller, ritualId, step, token);
                     }
                     events.committed();
+                    waiters.ready(lost);
                     return Uni.createFrom().item(lost.get(0));
                 });
     }
@@ -268,7 +269,7 @@ public class StepLeases {
      */
     private <T> Uni<T> refusal(Caller caller, UUID ritualId, int step, UUID token) {
         return db.query("""
-                        select s.status, s.agent_id, s.lease_token, r.status as ritual_status
+                        select s.status, s.agent_id, s.lease_token, s.lease_expires_at, r.status as ritual_status
                         from step s join ritual r on r.id = s.ritual_id where s.ritual_id = $1 and s.number = $2""",
                         Tuple.of(ritualId, step))
                 .map(rows -> {
@@ -284,6 +285,11 @@ public class StepLeases {
                     RitualStatus ritualStatus = RitualStatus.valueOf(row.getString("ritual_status"));
                     if (!ritualStatus.live()) {
                         throw ProblemException.conflict("ritual is " + ritualStatus + "; its leases are void");
+                    }
+                    if (status == StepStatus.LEASED && token.equals(row.getUUID("lease_token"))) {
+                        // the hard start-to-close timeout: the sweep is about to count this attempt as lost
+                        throw ProblemException.conflict("the lease of step " + step + " expired at "
+                                + row.getOffsetDateTime("lease_expires_at"));
                     }
                     throw ProblemException.conflict(switch (status) {
                         case COMPLETED -> "step " + step + " is already completed";

@@ -26,6 +26,20 @@ public final class TestDb {
 
     /** Every table back to a fresh installation's state. */
     public static void reset() {
+        // the running application's sweeps hold row locks; TRUNCATE may deadlock with one and simply retries
+        for (int attempt = 1; ; attempt++) {
+            try {
+                truncate();
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void truncate() {
         execute("""
                 truncate ritual, step, agent, lease_revocation, event, idempotency_key, api_key, audit_entry,
                          client_session, ucf_history restart identity cascade;

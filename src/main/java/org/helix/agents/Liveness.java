@@ -1,0 +1,106 @@
+package org.helix.agents;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.helix.events.EventLog;
+import org.helix.platform.Db;
+import org.helix.platform.HelixConfig;
+import org.helix.platform.SweepsDisabled;
+import org.helix.rituals.LeaseWaiters;
+import org.helix.rituals.LostAttempts;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+
+import static org.helix.platform.Time.ts;
+
+/**
+ * Agent liveness from signs of life (heartbeats, leases, completions): ONLINE, STALE after
+ * {@code stale-after} of silence, OFFLINE after {@code offline-after}; the leases of OFFLINE agents are lost
+ * attempts and their steps go back to READY for someone else. Both statements are set-based, bounded and
+ * use SKIP LOCKED, so every replica may run them at the same moment.
+ */
+@ApplicationScoped
+public class Liveness {
+
+    private static final Logger LOG = Logger.getLogger(Liveness.class);
+
+    private static final String STATUSES = """
+            with due as (
+                select id, name, status as previous,
+                       case when last_seen_at <= $2 then 'OFFLINE' when last_seen_at <= $1 then 'STALE' else 'ONLINE' end
+                           as next
+                from agent
+                where (status <> 'OFFLINE' and last_seen_at <= $1) or (status = 'STALE' and last_seen_at > $1)
+                order by last_seen_at
+                limit $4
+                for update skip locked
+            ),
+            upd as (
+                update agent a set status = due.next, status_changed_at = $3
+                from due where a.id = due.id and a.status <> due.next
+                returning a.id, a.name, due.previous, due.next
+            ),
+            ev as (
+                insert into event (type, ritual_id, created_at, payload)
+                select 'agent_state_change', null, $3, jsonb_build_object('agent_id', upd.id, 'agent', upd.name,
+                    'from', upd.previous, 'to', upd.next, 'reason', 'heartbeat ' || case when upd.next = 'ONLINE'
+                    then 'resumed' else 'missed' end)
+                from upd
+            )
+            select id, name, previous, next from upd
+            """;
+
+    private final Db db;
+    private final Clock clock;
+    private final HelixConfig config;
+    private final LostAttempts lostAttempts;
+    private final LeaseWaiters waiters;
+    private final EventLog events;
+
+    public Liveness(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, LeaseWaiters waiters,
+                    EventLog events) {
+        this.db = db;
+        this.clock = clock;
+        this.config = config;
+        this.lostAttempts = lostAttempts;
+        this.waiters = waiters;
+        this.events = events;
+    }
+
+    @Scheduled(every = "${helix.sweep.interval}", delayed = "${helix.sweep.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SweepsDisabled.class)
+    Uni<Void> scheduled() {
+        return sweep().onFailure().recoverWithItem(e -> {
+            LOG.warnf("liveness sweep failed: %s", e.getMessage());
+            return 0;
+        }).replaceWithVoid();
+    }
+
+    /** One pass: statuses first, then the leases of agents now OFFLINE. Returns how many agents changed. */
+    public Uni<Integer> sweep() {
+        Instant now = clock.instant();
+        int batch = config.sweep().batchSize();
+        return db.query(STATUSES, Tuple.of(ts(now.minus(config.agent().staleAfter())),
+                        ts(now.minus(config.agent().offlineAfter())), ts(now), (long) batch))
+                .flatMap(changed -> {
+                    for (Row row : changed) {
+                        LOG.infof("agent %s: %s -> %s", row.getString("name"), row.getString("previous"),
+                                row.getString("next"));
+                    }
+                    return db.bounded(lostAttempts.apply(db.pool(), LostAttempts.Selection.OFFLINE_AGENTS, now,
+                                    "agent offline", true, true, true, (long) batch))
+                            .map(lost -> {
+                                if (changed.size() > 0 || !lost.isEmpty()) {
+                                    events.committed();
+                                }
+                                waiters.ready(lost);
+                                return changed.size();
+                            });
+                });
+    }
+}

@@ -1,0 +1,134 @@
+package org.helix.rituals;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.helix.events.EventLog;
+import org.helix.events.EventType;
+import org.helix.platform.ClusterSignals;
+import org.helix.platform.Db;
+import org.helix.platform.HelixConfig;
+import org.helix.platform.SweepsDisabled;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import static org.helix.platform.Time.ts;
+
+/**
+ * The clock's side of the ritual engine, once per {@code helix.sweep.interval}: expired leases become lost
+ * attempts (reason {@code timeout}), rituals past their deadline become TIMED_OUT, and long-polling agents are
+ * woken for steps whose backoff just ended. Each is one bounded set-based statement with SKIP LOCKED, so
+ * replicas sweeping at the same moment share the work instead of doing it twice.
+ */
+@ApplicationScoped
+public class Sweeps {
+
+    private static final Logger LOG = Logger.getLogger(Sweeps.class);
+    /** A sweep keeps going while batches come back full, but yields the pool after this many. */
+    private static final int MAX_BATCHES = 10;
+
+    public record Outcome(int timedOutLeases, int timedOutRituals) {
+    }
+
+    private final Db db;
+    private final Clock clock;
+    private final HelixConfig config;
+    private final LostAttempts lostAttempts;
+    private final RitualEnding ending;
+    private final LeaseWaiters waiters;
+    private final EventLog events;
+    private final ClusterSignals signals;
+    private volatile Instant lastNudge;
+
+    public Sweeps(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, RitualEnding ending,
+                  LeaseWaiters waiters, EventLog events, ClusterSignals signals) {
+        this.db = db;
+        this.clock = clock;
+        this.config = config;
+        this.lostAttempts = lostAttempts;
+        this.ending = ending;
+        this.waiters = waiters;
+        this.events = events;
+        this.signals = signals;
+    }
+
+    @Scheduled(every = "${helix.sweep.interval}", delayed = "${helix.sweep.interval}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SweepsDisabled.class)
+    Uni<Void> scheduled() {
+        return signals.announce()
+                .flatMap(ignored -> sweep())
+                .onFailure().recoverWithItem(e -> {
+                    LOG.warnf("ritual sweep failed: %s", e.getMessage());
+                    return null;
+                })
+                .replaceWithVoid();
+    }
+
+    public Uni<Outcome> sweep() {
+        return expiredLeases(0, 0).flatMap(leases -> deadlines(0, 0)
+                .flatMap(rituals -> nudge().replaceWith(new Outcome(leases, rituals))));
+    }
+
+    private Uni<Integer> expiredLeases(int batches, int total) {
+        int batch = config.sweep().batchSize();
+        return db.bounded(lostAttempts.apply(db.pool(), LostAttempts.Selection.EXPIRED, clock.instant(), "timeout",
+                        true, true, true, (long) batch))
+                .flatMap(lost -> {
+                    if (!lost.isEmpty()) {
+                        events.committed();
+                        waiters.ready(lost);
+                        LOG.debugf("%d expired lease(s) lost", lost.size());
+                    }
+                    return lost.size() == batch && batches + 1 < MAX_BATCHES
+                            ? expiredLeases(batches + 1, total + lost.size())
+                            : Uni.createFrom().item(total + lost.size());
+                });
+    }
+
+    private Uni<Integer> deadlines(int batches, int total) {
+        int batch = config.sweep().batchSize();
+        return db.bounded(ending.end(db.pool(), RitualEnding.Selection.PAST_DEADLINE, (long) batch,
+                        RitualStatus.TIMED_OUT, EventType.RITUAL_TIMEOUT, "deadline exceeded", clock.instant()))
+                .flatMap(ended -> {
+                    if (!ended.isEmpty()) {
+                        events.committed();
+                        LOG.infof("%d ritual(s) timed out", ended.size());
+                    }
+                    return ended.size() == batch && batches + 1 < MAX_BATCHES
+                            ? deadlines(batches + 1, total + ended.size())
+                            : Uni.createFrom().item(total + ended.size());
+                });
+    }
+
+    /**
+     * Steps that became leasable since the last sweep without anyone being told — a backoff that ended, a
+     * preference for another agent that lapsed — wake as many waiting agents.
+     */
+    private Uni<Void> nudge() {
+        Instant now = clock.instant();
+        Instant since = lastNudge == null ? now.minus(config.sweep().interval()) : lastNudge;
+        lastNudge = now;
+        if (waiters.waiting() == 0) {
+            return Uni.createFrom().voidItem();
+        }
+        long preferMillis = config.retry().preferOtherAgentFor().toMillis();
+        return db.query("""
+                        select count(*) as due from step
+                        where status = 'READY' and attempt > 0 and ready_at <= $2
+                          and (ready_at > $1 or (avoid_agent_id is not null
+                               and ready_at + $3::bigint * interval '1 millisecond' > $1
+                               and ready_at + $3::bigint * interval '1 millisecond' <= $2))""",
+                        Tuple.of(ts(since), ts(now), preferMillis))
+                .invoke(rows -> {
+                    long due = rows.iterator().next().getLong("due");
+                    if (due > 0) {
+                        waiters.wake(List.of(), (int) Math.min(due, Integer.MAX_VALUE));
+                    }
+                })
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,145 @@
+package org.helix.resilience;
+
+import io.vertx.core.json.JsonObject;
+import org.helix.support.AppProcess;
+import org.helix.support.HttpAgent;
+import org.helix.support.TestDb;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * kill -9 of the packaged application in the middle of many rituals, then a restart: every ritual carries on
+ * from its persisted state, no acknowledged step runs again, and each UCF effect lands exactly once.
+ */
+@Tag("process")
+class CrashRecoveryIT {
+
+    static final int RITUALS = 20;
+    static final int STEPS = 40;
+
+    @Test
+    void afterKill9AndRestartEveryRitualCompletesAndNothingRunsTwice() throws Exception {
+        TestDb.reset();
+        try (AppProcess app = AppProcess.create("crash-recovery", Map.of("HELIX_SWEEP_INTERVAL", "1s"))) {
+            app.start().awaitReady(Duration.ofSeconds(60));
+            List<HttpAgent> agents = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "crash-agent-" + i));
+            }
+            List<UUID> rituals = new ArrayList<>();
+            for (int i = 0; i < RITUALS; i++) {
+                HttpAgent.Reply r = HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
+                        new JsonObject().put("steps", STEPS).put("step_timeout_seconds", 2));
+                assertEquals(202, r.status());
+                rituals.add(UUID.fromString(r.body().getString("ritual_id")));
+            }
+
+            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+            List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
+            AtomicInteger completions = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            ExecutorService pool = Executors.newFixedThreadPool(agents.size());
+            List<Future<?>> workers = new ArrayList<>();
+            for (HttpAgent agent : agents) {
+                workers.add(pool.submit(() -> work(agent, stop, acknowledged, violations, completions)));
+            }
+
+            while (completions.get() < RITUALS * STEPS / 3) {
+                Thread.sleep(20);
+            }
+            app.kill9();
+            int beforeCrash = completions.get();
+            Thread.sleep(1_000);
+            app.start().awaitReady(Duration.ofSeconds(60));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (System.nanoTime() < deadline && TestDb.count("select count(*) from ritual where status = 'COMPLETED'") < RITUALS) {
+                Thread.sleep(250);
+            }
+            stop.set(true);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+            for (Future<?> w : workers) {
+                w.get();
+            }
+
+            assertTrue(beforeCrash < RITUALS * STEPS, "the crash happened mid-way");
+            assertEquals(RITUALS, TestDb.count("select count(*) from ritual where status = 'COMPLETED' and steps_completed = " + STEPS));
+            assertEquals(List.of(), violations, "a step whose completion was acknowledged was leased again");
+            assertEquals(RITUALS * STEPS, acknowledged.size());
+            assertEquals(0, TestDb.count("""
+                    select count(*) from (select ritual_id, payload->>'step' from event
+                    where type = 'ritual_progress' and payload->>'step_status' = 'COMPLETED'
+                    group by 1, 2 having count(*) <> 1) twice"""), "each step completed exactly once");
+            assertEquals(RITUALS, TestDb.count("select count(*) from event where type = 'ritual_completion'"));
+            assertEquals(RITUALS + 1, TestDb.count("select count(*) from ucf_history"), "one UCF change per ritual");
+            double harmony = 0.5;
+            for (int i = 0; i < RITUALS; i++) {
+                harmony += 0.20 * (STEPS / 108.0) * (2 - harmony) / 2;
+            }
+            assertEquals(harmony, TestDb.number("select harmony from ucf_state"), 1e-9);
+            int exit = app.terminate(Duration.ofSeconds(20));
+            assertTrue(exit == 0 || exit == 143, "a clean exit on SIGTERM (143 = the JVM's 128 + SIGTERM), was " + exit);
+        }
+    }
+
+    /** Lease, "work" 5 ms, complete; on a connection error retry the same call until the service answers. */
+    private static Void work(HttpAgent agent, AtomicBoolean stop, Set<String> acknowledged, List<String> violations,
+                             AtomicInteger completions) throws InterruptedException {
+        while (!stop.get()) {
+            try {
+                for (Object o : HttpAgent.leases(agent.lease(1, 1))) {
+                    JsonObject lease = (JsonObject) o;
+                    String key = lease.getString("ritual_id") + "/" + lease.getInteger("step");
+                    if (acknowledged.contains(key)) {
+                        violations.add(key + " leased to " + agent.name + " after its completion was acknowledged");
+                    }
+                    Thread.sleep(5);
+                    completeUntilAnswered(agent, lease, key, stop, acknowledged, completions);
+                }
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        return null;
+    }
+
+    private static void completeUntilAnswered(HttpAgent agent, JsonObject lease, String key, AtomicBoolean stop,
+                                              Set<String> acknowledged, AtomicInteger completions) throws InterruptedException {
+        while (!stop.get()) {
+            try {
+                HttpAgent.Reply r = agent.complete(UUID.fromString(lease.getString("ritual_id")), lease.getInteger("step"),
+                        UUID.fromString(lease.getString("lease_token")), false);
+                if (r.status() == 200) {
+                    acknowledged.add(key);
+                    completions.incrementAndGet();
+                    return;
+                }
+                if (r.status() == 409 || r.status() == 404) {
+                    return; // the lease is gone (expired while we were cut off): someone else will do the step
+                }
+            } catch (IOException e) {
+                // the service is down: keep the result and try again
+            }
+            Thread.sleep(100);
+        }
+    }
+}
