@@ -1,11 +1,349 @@
 package org.helix.events;
 
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.helix.platform.ClusterSignals;
+import org.helix.platform.Db;
+import org.helix.platform.HelixConfig;
+import org.jboss.logging.Logger;
 
-/** Fans committed events out to live streams (filled in by the streaming feature). */
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.helix.platform.Time.ts;
+
+/**
+ * Fans committed events out to the live streams of this replica, in id order, without gaps or duplicates.
+ *
+ * <p>One pump reads the event table forward from its watermark whenever a transaction here commits events, a
+ * cluster signal says another replica did, or a second passes. Ids come from a sequence, so a lower id can
+ * commit after a higher one: the pump stops at a missing id until every transaction that was running when
+ * it saw the gap has ended (snapshot xmin passed the gap's xmax), or {@code gap-timeout} elapsed, and only
+ * then skips it as rolled back. Streams that resume from a {@code last_event_id} replay (last, watermark] from
+ * the table, buffer live events meanwhile, then continue live — so no event is sent twice or skipped.
+ */
 @ApplicationScoped
 public class EventHub {
 
+    static final String SIGNAL = "events";
+    private static final Logger LOG = Logger.getLogger(EventHub.class);
+    /** Writes in flight to one stream at a time. */
+    private static final int WINDOW = 16;
+    private static final String FETCH = """
+            with snap as (
+                select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin,
+                       pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax
+            )
+            select snap.xmin, snap.xmax, e.id, e.type, e.ritual_id, e.created_at, e.payload
+            from snap left join lateral (select * from event where id > $1 order by id limit $2) e on true
+            order by e.id
+            """;
+
+    /** A missing id, and the transactions that may still commit it (all those below xmax). */
+    private record Gap(long after, long xmax, long seenAtNanos) {
+    }
+
+    /** A subscriber and what the hub knows of it. */
+    public final class Subscription {
+        final Subscriber subscriber;
+        /** Live events that arrive while the replay runs; bounded by the outbound queue. */
+        private final ArrayDeque<Event> pending = new ArrayDeque<>();
+        /** Live events waiting to be written; bounded by the outbound queue. */
+        private final ArrayDeque<Event> queue = new ArrayDeque<>();
+        private int inFlight;
+        private long lastSent;
+        private boolean live;
+        private volatile boolean closed;
+
+        Subscription(Subscriber subscriber) {
+            this.subscriber = subscriber;
+        }
+
+        public void cancel() {
+            closed = true;
+            subscriptions.remove(this);
+        }
+
+        synchronized void offer(Event event) {
+            if (closed || !subscriber.wants(event)) {
+                return;
+            }
+            if (!live) {
+                pending.add(event);
+                if (pending.size() > queueLimit) {
+                    overflow();
+                }
+                return;
+            }
+            enqueue(event);
+        }
+
+        /** Queues in order; a consumer whose queue passes the limit is one that cannot keep up. */
+        private void enqueue(Event event) {
+            if (event.id() <= lastSent) {
+                return;
+            }
+            lastSent = event.id();
+            queue.add(event);
+            if (queue.size() > queueLimit) {
+                overflow();
+                return;
+            }
+            drain();
+        }
+
+        /** Keeps a small window of writes in flight; each completed write lets the next one go. */
+        private synchronized void drain() {
+            while (!closed && inFlight < WINDOW && !queue.isEmpty()) {
+                Event next = queue.poll();
+                inFlight++;
+                sent.incrementAndGet();
+                subscriber.send(next).subscribe().with(ok -> written(), e -> written());
+            }
+        }
+
+        private synchronized void written() {
+            inFlight--;
+            drain();
+        }
+
+        private void overflow() {
+            if (!closed) {
+                LOG.debugf("a stream could not keep up; closing it");
+                cancel();
+                queue.clear();
+                pending.clear();
+                subscriber.overflow();
+            }
+        }
+
+        synchronized void goLive() {
+            live = true;
+            while (!pending.isEmpty()) {
+                enqueue(pending.poll());
+            }
+        }
+    }
+
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean pumping = new AtomicBoolean();
+    private final AtomicLong sent = new AtomicLong();
+    private volatile java.time.LocalDate sentDay = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    private volatile boolean again;
+    private volatile long watermark = -1;
+    private Gap gap;
+    private final Db db;
+    private final Vertx vertx;
+    private final Clock clock;
+    private final ClusterSignals signals;
+    private final HelixConfig config;
+    private final int queueLimit;
+    private final int batch;
+
+    public EventHub(Db db, Vertx vertx, Clock clock, ClusterSignals signals, HelixConfig config) {
+        this.db = db;
+        this.vertx = vertx;
+        this.clock = clock;
+        this.signals = signals;
+        this.config = config;
+        this.queueLimit = config.session().outboundQueue();
+        // one pass of the pump must fit in a stream's queue, with room for the next
+        this.batch = Math.max(16, Math.min(1_000, queueLimit / 2));
+    }
+
+    void start(@Observes StartupEvent ignored) {
+        signals.on(SIGNAL, x -> pumpSoon());
+        signals.on(ClusterSignals.RECONNECTED, x -> pumpSoon());
+        vertx.setPeriodic(config.events().idlePoll().toMillis(), t -> pumpSoon());
+    }
+
+    /** Events were committed on this replica: deliver them here and tell the others. */
     public void poke() {
+        pumpSoon();
+        signals.publishCoalesced(SIGNAL);
+    }
+
+    public int subscribers() {
+        return subscriptions.size();
+    }
+
+    /** Events written to streams since midnight UTC (this replica). */
+    public long sentToday() {
+        java.time.LocalDate now = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        if (!now.equals(sentDay)) {
+            sentDay = now;
+            sent.set(0);
+        }
+        return sent.get();
+    }
+
+    public long watermark() {
+        return watermark;
+    }
+
+    /**
+     * Starts a stream. With {@code lastEventId} the events after it are replayed first (from the table), then
+     * the stream continues live; without it the stream starts with the next event.
+     */
+    public Uni<Subscription> subscribe(Subscriber subscriber, Long lastEventId) {
+        Subscription subscription = new Subscription(subscriber);
+        return (watermark < 0 ? initialise() : Uni.createFrom().voidItem()).flatMap(ready -> {
+            // registered before the watermark is read: whatever the pump delivers from now on is buffered, and
+            // whatever it delivered before is in the replay; lastSent drops what falls in both
+            subscriptions.add(subscription);
+            long upTo = watermark;
+            synchronized (subscription) {
+                subscription.lastSent = lastEventId == null ? upTo : lastEventId;
+            }
+            if (lastEventId == null || lastEventId >= upTo) {
+                subscription.goLive();
+                return Uni.createFrom().item(subscription);
+            }
+            return truncationNotice(subscriber, lastEventId)
+                    .flatMap(v -> replay(subscription, lastEventId, upTo))
+                    .invoke(subscription::goLive)
+                    .replaceWith(subscription);
+        });
+    }
+
+    private Uni<Void> truncationNotice(Subscriber subscriber, long lastEventId) {
+        return db.query("select min(id) as oldest from event", Tuple.tuple()).flatMap(rows -> {
+            Long oldest = rows.iterator().next().getLong("oldest");
+            if (oldest == null || oldest <= lastEventId + 1) {
+                return Uni.createFrom().voidItem();
+            }
+            JsonObject notice = new JsonObject().put("id", (Object) null).put("event", "replay_truncated")
+                    .put("timestamp", ts(clock.instant()).toString()).put("oldest_id", oldest)
+                    .put("message", "events before " + oldest + " are past their retention and cannot be replayed");
+            return subscriber.send(new Event(0, "replay_truncated", null, notice.encode()));
+        });
+    }
+
+    /** Replays (after, upTo] in batches, waiting for each batch to be written so a slow reader paces it. */
+    private Uni<Void> replay(Subscription subscription, long after, long upTo) {
+        Subscriber subscriber = subscription.subscriber;
+        UUID[] rituals = subscriber.rituals().toArray(UUID[]::new);
+        return db.query("""
+                        select id, type, ritual_id, created_at, payload from event
+                        where id > $1 and id <= $2
+                          and (cardinality($3::uuid[]) = 0 or ritual_id = any($3) or ($4 and ritual_id is null))
+                          and ($4 or ritual_id is not null)
+                        order by id limit $5""",
+                        Tuple.of(after, upTo, rituals, subscriber.includesGlobal(), (long) batch))
+                .flatMap(rows -> {
+                    if (subscription.closed || rows.size() == 0) {
+                        return Uni.createFrom().voidItem();
+                    }
+                    List<Uni<Void>> writes = new ArrayList<>(rows.size());
+                    long last = after;
+                    synchronized (subscription) {
+                        for (Row row : rows) {
+                            Event event = event(row);
+                            last = event.id();
+                            subscription.lastSent = last;
+                            sent.incrementAndGet();
+                            writes.add(subscriber.send(event));
+                        }
+                    }
+                    long next = last;
+                    return Uni.join().all(writes).andCollectFailures().replaceWithVoid()
+                            .flatMap(v -> rows.size() < batch ? Uni.createFrom().voidItem()
+                                    : replay(subscription, next, upTo));
+                });
+    }
+
+    private Uni<Void> initialise() {
+        return db.query("select coalesce(max(id), 0) as last from event", Tuple.tuple()).invoke(rows -> {
+            if (watermark < 0) {
+                watermark = rows.iterator().next().getLong("last");
+            }
+        }).replaceWithVoid();
+    }
+
+    private void pumpSoon() {
+        if (pumping.compareAndSet(false, true)) {
+            again = false;
+            pump().subscribe().with(more -> {
+                pumping.set(false);
+                if (again || more) {
+                    pumpSoon();
+                }
+            }, e -> {
+                pumping.set(false);
+                LOG.debugf("event pump: %s", e.getMessage());
+            });
+        } else {
+            again = true;
+        }
+    }
+
+    /** One pass; true when there is more to read at once. */
+    private Uni<Boolean> pump() {
+        if (watermark < 0) {
+            return initialise().replaceWith(true);
+        }
+        if (subscriptions.isEmpty()) {
+            // nobody listens here: advance past what is surely committed, read nothing
+            gap = null;
+            return db.query("select max(id) as last from event where id > $1 and created_at < $2",
+                            Tuple.of(watermark, ts(clock.instant().minus(config.events().gapTimeout()))))
+                    .invoke(rows -> {
+                        Long last = rows.iterator().next().getLong("last");
+                        if (last != null && last > watermark) {
+                            watermark = last;
+                        }
+                    }).replaceWith(false);
+        }
+        return db.query(FETCH, Tuple.of(watermark, (long) batch)).map(this::deliver);
+    }
+
+    private boolean deliver(RowSet<Row> rows) {
+        int read = 0;
+        for (Row row : rows) {
+            Long id = row.getLong("id");
+            if (id == null) {
+                break;
+            }
+            read++;
+            if (id != watermark + 1 && !gapResolved(row.getLong("xmin"))) {
+                if (gap == null || gap.after() != watermark) {
+                    gap = new Gap(watermark, row.getLong("xmax"), System.nanoTime());
+                }
+                vertx.setTimer(20, t -> pumpSoon());
+                return false;
+            }
+            gap = null;
+            watermark = id;
+            Event event = event(row);
+            for (Subscription subscription : subscriptions) {
+                subscription.offer(event);
+            }
+        }
+        return read == batch;
+    }
+
+    private boolean gapResolved(long xmin) {
+        return gap != null && gap.after() == watermark
+                && (xmin >= gap.xmax() || System.nanoTime() - gap.seenAtNanos() > config.events().gapTimeout().toNanos());
+    }
+
+    static Event event(Row row) {
+        return Event.of(row.getLong("id"), row.getString("type"), row.getUUID("ritual_id"),
+                row.getOffsetDateTime("created_at"), row.getJsonObject("payload"));
     }
 }

@@ -117,7 +117,8 @@ public interface HelixConfig {
         @WithDefault("30s")
         Duration pingInterval();
 
-        @WithDefault("256")
+        /** Events queued for one stream before it counts as too slow and is closed with 1013. */
+        @WithDefault("1024")
         int outboundQueue();
 
         @WithDefault("1000")

@@ -1,0 +1,176 @@
+package org.helix.sessions;
+
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnPongMessage;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.UserData;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.helix.events.Event;
+import org.helix.events.EventHub;
+import org.helix.events.Subscriber;
+import org.helix.platform.HelixConfig;
+import org.jboss.logging.Logger;
+
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code /ws}: the read-only live event stream. Query parameters: {@code session_id} + {@code resume_token} to
+ * resume a session, {@code last_event_id} to replay what was missed, {@code rituals} (comma-separated ids) to
+ * follow chosen rituals. The first message is {@code {"event":"session", ...}}; clients may send
+ * {@code {"subscribe":[ids]}}, {@code {"unsubscribe":[ids]}} or {@code {"type":"ping"}}.
+ */
+@WebSocket(path = "/ws")
+public class EventSocket {
+
+    private static final Logger LOG = Logger.getLogger(EventSocket.class);
+    static final UserData.TypedKey<Stream> STREAM = new UserData.TypedKey<>("helix.stream");
+
+    /** The connection as the event hub sees it. */
+    static final class Stream implements Subscriber {
+        final WebSocketConnection connection;
+        final Set<UUID> rituals = ConcurrentHashMap.newKeySet();
+        volatile EventHub.Subscription subscription;
+
+        Stream(WebSocketConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public Set<UUID> rituals() {
+            return rituals;
+        }
+
+        @Override
+        public Uni<Void> send(Event event) {
+            return connection.sendText(event.json());
+        }
+
+        @Override
+        public void overflow() {
+            connection.close(new CloseReason(1013, "consumer too slow; reconnect with last_event_id"))
+                    .subscribe().with(ok -> { }, e -> { });
+        }
+    }
+
+    private final EventHub hub;
+    private final SessionConnections connections;
+    private final HelixConfig config;
+
+    public EventSocket(EventHub hub, SessionConnections connections, HelixConfig config) {
+        this.hub = hub;
+        this.connections = connections;
+        this.config = config;
+    }
+
+    @OnOpen
+    public Uni<Void> open(WebSocketConnection connection) {
+        UUID session = UUID.fromString(connection.userData().get(SessionUpgradeCheck.SESSION));
+        connections.attach(connection, session, connection.userData().get(SessionUpgradeCheck.ADDRESS));
+        Stream stream = new Stream(connection);
+        connection.userData().put(STREAM, stream);
+        Long lastEventId;
+        try {
+            String rituals = param(connection, "rituals");
+            if (rituals != null && !rituals.isBlank()) {
+                for (String id : rituals.split(",")) {
+                    stream.rituals.add(UUID.fromString(id.trim()));
+                }
+            }
+            String last = param(connection, "last_event_id");
+            lastEventId = last == null || last.isBlank() ? null : Long.parseLong(last);
+        } catch (IllegalArgumentException e) {
+            return connection.close(new CloseReason(1008, "invalid rituals or last_event_id"));
+        }
+        JsonObject hello = new JsonObject().put("id", (Object) null).put("event", "session")
+                .put("session_id", session.toString())
+                .put("resume_token", connection.userData().get(SessionUpgradeCheck.NEW_TOKEN))
+                .put("idle_timeout_seconds", config.session().idleTimeout().toSeconds())
+                .put("ping_interval_seconds", config.session().pingInterval().toSeconds());
+        return connection.sendText(hello.encode())
+                .flatMap(v -> hub.subscribe(stream, lastEventId))
+                .invoke(subscription -> {
+                    stream.subscription = subscription;
+                    if (connection.isClosed()) {
+                        subscription.cancel();
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    @OnTextMessage
+    public void message(WebSocketConnection connection, String text) {
+        SessionConnections.Live live = connections.get(connection);
+        if (live != null) {
+            live.heard();
+        }
+        Stream stream = connection.userData().get(STREAM);
+        try {
+            JsonObject command = new JsonObject(text);
+            if ("ping".equals(command.getString("type"))) {
+                connection.sendText(new JsonObject().put("event", "pong").encode()).subscribe().with(ok -> { }, e -> { });
+            }
+            apply(command.getJsonArray("subscribe"), id -> stream.rituals.add(id));
+            apply(command.getJsonArray("unsubscribe"), id -> stream.rituals.remove(id));
+        } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
+            connection.sendText(new JsonObject().put("event", "error")
+                    .put("message", "this stream is read-only; send {\"subscribe\": [ritual ids]} or {\"type\": \"ping\"}")
+                    .encode()).subscribe().with(ok -> { }, x -> { });
+        }
+    }
+
+    @OnPongMessage
+    public void pong(WebSocketConnection connection, Buffer data) {
+        SessionConnections.Live live = connections.get(connection);
+        if (live != null) {
+            live.heard();
+        }
+    }
+
+    @OnClose
+    public void close(WebSocketConnection connection) {
+        Stream stream = connection.userData().get(STREAM);
+        if (stream != null && stream.subscription != null) {
+            stream.subscription.cancel();
+        }
+        connections.detach(connection);
+    }
+
+    @OnError
+    public void error(WebSocketConnection connection, Throwable error) {
+        LOG.debugf("WebSocket %s: %s", connection.id(), error.toString());
+    }
+
+    private static void apply(JsonArray ids, java.util.function.Consumer<UUID> action) {
+        if (ids != null) {
+            for (Object id : ids) {
+                action.accept(UUID.fromString((String) id));
+            }
+        }
+    }
+
+    private static String param(WebSocketConnection connection, String name) {
+        String query = connection.handshakeRequest().query();
+        if (query == null) {
+            return null;
+        }
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = eq < 0 ? pair : pair.substring(0, eq);
+            if (key.equals(name)) {
+                return eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,301 @@
+package org.helix.sessions;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.vertx.core.json.JsonObject;
+import org.helix.support.Api;
+import org.helix.support.RawWebSocket;
+import org.helix.support.TestAgent;
+import org.helix.support.TestDb;
+import org.helix.support.WsClient;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The event log, /ws and SSE (test profile: ping 1 s, idle timeout 3 s, outbound queue 64). */
+@QuarkusTest
+class LiveStreamsTest {
+
+    @BeforeEach
+    void clean() {
+        TestDb.reset();
+    }
+
+    static int port() {
+        return RestAssured.port;
+    }
+
+    @Test
+    void aBareConnectGetsASessionThenLiveEventsInIdOrder() throws Exception {
+        TestAgent kael = TestAgent.register("Kael");
+        try (WsClient ws = WsClient.connect(port(), null)) {
+            JsonObject hello = ws.next(5);
+            assertEquals("session", hello.getString("event"));
+            assertNotNull(hello.getString("session_id"));
+            assertNotNull(hello.getString("resume_token"));
+
+            UUID ritual = Api.startRitual(Map.of("steps", 2));
+            kael.complete(kael.lease(1)).then().statusCode(200);
+            kael.complete(kael.lease(1)).then().statusCode(200);
+
+            List<JsonObject> events = new ArrayList<>();
+            JsonObject completion = null;
+            while (completion == null) {
+                JsonObject e = ws.next(5);
+                assertNotNull(e, "events keep coming");
+                if (e.getString("ritual_id") != null && e.getString("ritual_id").equals(ritual.toString())) {
+                    events.add(e);
+                }
+                if ("ritual_completion".equals(e.getString("event"))) {
+                    completion = e;
+                }
+            }
+            assertEquals(List.of("ritual_progress", "ritual_progress", "ritual_progress", "ritual_completion"),
+                    events.stream().map(e -> e.getString("event")).toList());
+            for (int i = 1; i < events.size(); i++) {
+                assertTrue(events.get(i).getLong("id") > events.get(i - 1).getLong("id"));
+            }
+            assertEquals(2, completion.getInteger("steps"));
+            assertNotNull(completion.getJsonObject("ucf_before"));
+            assertNotNull(completion.getJsonObject("ucf_after"));
+            assertNotNull(completion.getValue("duration_seconds"));
+            assertNotNull(completion.getString("timestamp"));
+        }
+    }
+
+    @Test
+    void resumingAfterMissing200EventsReplaysThemAllInOrderWithoutDuplicates() throws Exception {
+        TestAgent kael = TestAgent.register("Kael");
+        String session;
+        String token;
+        long last;
+        try (WsClient ws = WsClient.connect(port(), null)) {
+            JsonObject hello = ws.next(5);
+            session = hello.getString("session_id");
+            token = hello.getString("resume_token");
+            Api.startRitual(Map.of("steps", 1));
+            last = ws.next("ritual_progress", 5).getLong("id");
+        }
+        UUID ritual = Api.startRitual(Map.of("steps", 3));
+        TestDb.execute("""
+                insert into event (type, ritual_id, created_at, payload)
+                select 'alert', null, now(), jsonb_build_object('n', n) from generate_series(1, 250) n""");
+        kael.complete(kael.lease(1)).then().statusCode(200);
+        List<Long> missed = ids("select id from event where id > " + last + " order by id");
+        assertTrue(missed.size() >= 200, "missed " + missed.size());
+
+        try (WsClient ws = WsClient.connect(port(), "session_id=" + session + "&resume_token=" + token
+                + "&last_event_id=" + last)) {
+            assertEquals(session, ws.next(5).getString("session_id"));
+            List<Long> received = new ArrayList<>();
+            while (received.size() < missed.size()) {
+                JsonObject e = ws.next(5);
+                assertNotNull(e, "replay stalled after " + received.size());
+                received.add(e.getLong("id"));
+            }
+            assertEquals(missed, received);
+            Api.admin().post("/api/rituals/" + ritual + "/cancel");
+            JsonObject live = ws.next(5);
+            assertTrue(live.getLong("id") > missed.get(missed.size() - 1), "then live events follow");
+        }
+    }
+
+    @Test
+    void aClientFollowingChosenRitualsGetsOnlyTheirEventsAndTheGlobalOnes() throws Exception {
+        TestAgent kael = TestAgent.register("Kael");
+        UUID followed = Api.startRitual(Map.of("steps", 1, "participants", List.of("Kael")));
+        try (WsClient ws = WsClient.connect(port(), "rituals=" + followed)) {
+            ws.next(5);
+            UUID other = Api.startRitual(Map.of("steps", 1));
+            kael.complete(kael.lease(1)).then().statusCode(200);
+            kael.complete(kael.lease(1)).then().statusCode(200);
+            JsonObject completion = ws.next("ritual_completion", 5);
+            assertEquals(followed.toString(), completion.getString("ritual_id"));
+            Thread.sleep(300);
+            for (JsonObject e : ws.drain()) {
+                assertTrue(e.getString("ritual_id") == null || e.getString("ritual_id").equals(followed.toString()),
+                        "unexpected " + e + " (other ritual " + other + ")");
+            }
+        }
+    }
+
+    @Test
+    void fiveHundredAbruptlyDroppedSocketsLeaveNothingBehind() throws Exception {
+        int baseline = Api.request().get("/ws/stats").path("active_connections");
+        List<RawWebSocket> sockets = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            sockets.add(RawWebSocket.open(port(), null, 0));
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                Api.request().get("/ws/stats").then().body("active_connections", equalTo(baseline + 500)));
+        assertEquals(500, TestDb.count("select count(*) from client_session where implicit"));
+
+        for (RawWebSocket socket : sockets) {
+            socket.drop();
+        }
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                Api.request().get("/ws/stats").then().body("active_connections", equalTo(baseline)));
+        // idle timeout 3 s + one session sweep (1 s)
+        await().atMost(Duration.ofSeconds(8)).until(() ->
+                TestDb.count("select count(*) from client_session where implicit") == 0);
+        Api.request().get("/ws/stats").then().body("sessions_active", equalTo(0));
+    }
+
+    @Test
+    void aSilentConnectionIsClosedAfterTwoPingIntervals() throws Exception {
+        try (RawWebSocket silent = RawWebSocket.open(port(), null, 0)) {
+            long started = System.nanoTime();
+            // the raw client never answers pings
+            assertEquals(4408, silent.awaitCloseCode());
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            assertTrue(seconds >= 2 && seconds <= 5, "closed after " + seconds + " s");
+        }
+    }
+
+    @Test
+    void aConsumerThatCannotKeepUpIsClosedWith1013WhileAFastOneReceivesEverything() throws Exception {
+        try (WsClient fast = WsClient.connect(port(), null);
+             RawWebSocket slow = RawWebSocket.open(port(), null, 4096)) {
+            fast.next(5);
+            TestDb.execute("""
+                    insert into event (type, ritual_id, created_at, payload)
+                    select 'alert', null, now(), jsonb_build_object('n', n, 'pad', repeat('x', 4000))
+                    from generate_series(1, 3000) n""");
+
+            long lastN = 0;
+            while (lastN < 3000) {
+                JsonObject e = fast.next(10);
+                assertNotNull(e, "the fast client stalled at " + lastN);
+                if ("alert".equals(e.getString("event"))) {
+                    assertEquals(lastN + 1, e.getLong("n"));
+                    lastN = e.getLong("n");
+                }
+            }
+            assertEquals(1013, slow.awaitCloseCode());
+        }
+    }
+
+    @Test
+    void fiftySessionsCreatedByOnePrincipalLeaveFive() {
+        List<CompletableFuture<Integer>> calls = Stream.generate(() -> CompletableFuture.supplyAsync(() ->
+                Api.admin().post("/api/sessions").statusCode())).limit(50).toList();
+        assertTrue(calls.stream().map(CompletableFuture::join).allMatch(code -> code == 201));
+
+        assertEquals(5, TestDb.count("select count(*) from client_session where principal = 'key:bootstrap-admin'"));
+    }
+
+    @Test
+    void theOldestSessionIsEvictedAndItsConnectionClosed() throws Exception {
+        Map<String, Object> first = Api.admin().post("/api/sessions").then().statusCode(201)
+                .body("idle_timeout_seconds", equalTo(3)).extract().as(Map.class);
+        try (WsClient ws = WsClient.connect(port(), "session_id=" + first.get("session_id")
+                + "&resume_token=" + first.get("resume_token"))) {
+            assertEquals(first.get("session_id"), ws.next(5).getString("session_id"));
+            assertNull(ws.next(5).getString("resume_token"), "a resumed session's token is not repeated");
+            for (int i = 0; i < 5; i++) {
+                Api.admin().post("/api/sessions").then().statusCode(201);
+            }
+            assertEquals(Short.valueOf((short) 4401), ws.closed.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void logoutInvalidatesTheSessionAtOnce() throws Exception {
+        Map<String, Object> session = Api.admin().post("/api/sessions").then().statusCode(201).extract().as(Map.class);
+        String query = "session_id=" + session.get("session_id") + "&resume_token=" + session.get("resume_token");
+        WsClient ws = WsClient.connect(port(), query);
+        ws.next(5);
+
+        Api.admin().delete("/api/sessions/" + session.get("session_id")).then().statusCode(204);
+
+        assertEquals(Short.valueOf((short) 4401), ws.closed.get(5, TimeUnit.SECONDS));
+        Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> WsClient.connect(port(), query));
+        assertTrue(refused.getMessage().contains("404"), refused.getMessage());
+        Api.admin().delete("/api/sessions/" + session.get("session_id")).then().statusCode(404);
+        ws.close();
+    }
+
+    @Test
+    void aWrongResumeTokenIsRefused() throws Exception {
+        Map<String, Object> session = Api.admin().post("/api/sessions").then().statusCode(201).extract().as(Map.class);
+        Exception refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () ->
+                WsClient.connect(port(), "session_id=" + session.get("session_id") + "&resume_token=guess"));
+        assertTrue(refused.getMessage().contains("401"), refused.getMessage());
+    }
+
+    @Test
+    void ucfUpdatesFlowOnlyWhileSomeoneListens() throws Exception {
+        try (WsClient ws = WsClient.connect(port(), null)) {
+            JsonObject update = ws.next("ucf_update", 4);
+            assertNotNull(update);
+            assertEquals(0.5, update.getDouble("harmony"), 1e-9);
+        }
+        Thread.sleep(500);
+        long before = TestDb.count("select count(*) from event where type = 'ucf_update'");
+        Thread.sleep(2_500);
+        assertEquals(before, TestDb.count("select count(*) from event where type = 'ucf_update'"));
+    }
+
+    @Test
+    void serverSentEventsReplayOneRitualFromLastEventIdThenFollowIt() throws Exception {
+        TestAgent kael = TestAgent.register("Kael");
+        UUID ritual = Api.startRitual(Map.of("steps", 3));
+        Api.startRitual(Map.of("steps", 1, "participants", List.of("Kael")));
+        kael.complete(kael.lease(1)).then().statusCode(200);
+        List<Long> ritualEvents = ids("select id from event where ritual_id = '" + ritual + "' order by id");
+        long resumeFrom = ritualEvents.get(0);
+
+        HttpResponse<Stream<String>> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port() + "/api/rituals/" + ritual + "/events"))
+                .header("Authorization", "Bearer " + Api.ADMIN_KEY).header("Last-Event-ID", Long.toString(resumeFrom))
+                .build(), HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        List<Long> received = new ArrayList<>();
+        CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> response.body().forEach(line -> {
+            if (line.startsWith("id:")) {
+                received.add(Long.parseLong(line.substring(3).trim()));
+            }
+        }));
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() >= ritualEvents.size() - 1);
+        assertEquals(ritualEvents.subList(1, ritualEvents.size()), List.copyOf(received));
+
+        Api.admin().post("/api/rituals/" + ritual + "/cancel").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.size() == ritualEvents.size());
+        reader.cancel(true);
+    }
+
+    @Test
+    void serverSentEventsOfAnUnknownRitualAre404() {
+        Api.admin().get("/api/rituals/" + UUID.randomUUID() + "/events").then().statusCode(404);
+    }
+
+    static List<Long> ids(String sql) throws Exception {
+        List<Long> ids = new ArrayList<>();
+        try (var c = TestDb.connect(); var s = c.createStatement(); var rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
+    }
+}
