@@ -200,4 +200,69 @@ public class AgentService {
     public Uni<List<Agent>> all() {
         return Agent.<Agent>find("order by name").list();
     }
+
+    /** One agent an operator reinitialised: its new epoch, the leases it lost, its superseded token. */
+    public record Reinitialised(UUID agentId, String name, int epoch, int revoked, String supersededTokenHash) {
+    }
+
+    /**
+     * Inside the caller's transaction: every lease of these agents goes back to READY (no attempt used), and
+     * each starts a new epoch with no valid token, so the process must register again. Leases first, agent rows
+     * after — the same lock order as registration.
+     */
+    public Uni<List<Reinitialised>> reinit(io.vertx.mutiny.sqlclient.SqlConnection tx, List<String> names) {
+        Instant now = clock.instant();
+        return tx.preparedQuery("select id, name from agent where name = any($1)")
+                .execute(Tuple.of(names.toArray(String[]::new)))
+                .flatMap(found -> {
+                    Map<UUID, String> agents = new java.util.LinkedHashMap<>();
+                    found.forEach(row -> agents.put(row.getUUID("id"), row.getString("name")));
+                    if (agents.size() != new java.util.HashSet<>(names).size()) {
+                        java.util.Set<String> unknown = new java.util.TreeSet<>(names);
+                        unknown.removeAll(agents.values());
+                        throw ProblemException.notFound("unknown agent(s): " + String.join(", ", unknown));
+                    }
+                    Map<UUID, Integer> revoked = new HashMap<>();
+                    Uni<Void> chain = Uni.createFrom().voidItem();
+                    for (UUID id : agents.keySet()) {
+                        chain = chain.flatMap(v -> lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now,
+                                "agent reinitialised by an operator", false, true, true, id).invoke(lost -> {
+                                    revoked.put(id, lost.size());
+                                    waiters.ready(lost);
+                                }).replaceWithVoid());
+                    }
+                    return chain.flatMap(v -> tx.preparedQuery("""
+                                    with before as (select id, token_hash, status from agent where id = any($1)),
+                                    upd as (
+                                        update agent a set epoch = a.epoch + 1, token_hash = 'superseded:' || gen_random_uuid(),
+                                            status = 'OFFLINE', status_changed_at = $2, workload = 0
+                                        from before where a.id = before.id
+                                        returning a.id, a.name, a.epoch, before.token_hash as old_hash, before.status as previous
+                                    ),
+                                    ev as (
+                                        insert into event (type, ritual_id, created_at, payload)
+                                        select 'agent_state_change', null, $2, jsonb_build_object('agent_id', upd.id,
+                                            'agent', upd.name, 'from', upd.previous, 'to', 'OFFLINE',
+                                            'reason', 'reinitialised by an operator', 'epoch', upd.epoch)
+                                        from upd
+                                    )
+                                    select id, name, epoch, old_hash from upd order by name""")
+                            .execute(Tuple.of(agents.keySet().toArray(UUID[]::new), ts(now))))
+                            .map(rows -> {
+                                List<Reinitialised> done = new ArrayList<>();
+                                for (Row row : rows) {
+                                    done.add(new Reinitialised(row.getUUID("id"), row.getString("name"),
+                                            row.getInteger("epoch"), revoked.getOrDefault(row.getUUID("id"), 0),
+                                            row.getString("old_hash")));
+                                }
+                                return done;
+                            });
+                });
+    }
+
+    /** After the reinitialising transaction committed: the old tokens stop working everywhere. */
+    public void reinitialised(List<Reinitialised> agents) {
+        agents.forEach(a -> credentials.evict(a.supersededTokenHash()));
+        events.committed();
+    }
 }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.rituals.LeaseGrant;
 import org.helix.rituals.StepLeases;
@@ -77,46 +78,74 @@ public class BuiltinAgents {
         return !config.builtinAgents().enabled() || registered.get() == COLLECTIVE.size();
     }
 
+    /** One member of the collective; its identity changes when an operator reinitialises it. */
+    private static final class Member {
+        final Profile profile;
+        volatile Caller self;
+
+        Member(Profile profile) {
+            this.profile = profile;
+        }
+    }
+
     private void register(Profile p) {
+        register(new Member(p), true);
+    }
+
+    private void register(Member member, boolean first) {
         if (!running) {
             return;
         }
+        Profile p = member.profile;
         agents.register(new RegisterAgentRequest(p.name(), p.symbol(), p.role(), p.layer(), List.of("ritual")), true)
                 .subscribe().with(r -> {
+                    member.self = Caller.agent(r.agentId(), r.epoch(), p.name());
+                    if (!first) {
+                        return; // the running loops pick up the new identity
+                    }
                     registered.incrementAndGet();
-                    Caller self = Caller.agent(r.agentId(), r.epoch(), p.name());
                     long heartbeat = config.agent().heartbeatInterval().toMillis();
-                    vertx.setPeriodic(heartbeat, heartbeat, id -> {
-                        if (!running) {
-                            vertx.cancelTimer(id);
-                            return;
-                        }
-                        agents.heartbeat(self, r.agentId(), 0).subscribe().with(ok -> { },
-                                e -> LOG.debugf("%s heartbeat failed: %s", p.name(), e.getMessage()));
-                    });
-                    poll(self);
+                    vertx.setPeriodic(heartbeat, heartbeat, id -> heartbeat(member, id));
+                    poll(member);
                 }, e -> {
                     LOG.warnf("built-in agent %s could not register (%s); retrying", p.name(), e.getMessage());
-                    vertx.setTimer(2_000, t -> register(p));
+                    vertx.setTimer(2_000, t -> register(member, first));
                 });
     }
 
-    private void poll(Caller self) {
+    private void heartbeat(Member member, long timer) {
+        if (!running) {
+            vertx.cancelTimer(timer);
+            return;
+        }
+        Caller self = member.self;
+        agents.heartbeat(self, self.agentId(), 0).subscribe().with(ok -> { }, e -> {
+            if (e instanceof ProblemException p && p.status() == 409) {
+                LOG.infof("%s was reinitialised; registering again", self.agentName());
+                register(member, false);
+            } else {
+                LOG.debugf("%s heartbeat failed: %s", self.agentName(), e.getMessage());
+            }
+        });
+    }
+
+    private void poll(Member member) {
         if (!running) {
             return;
         }
+        Caller self = member.self;
         leases.leaseWaiting(self, 1, Duration.ofSeconds(Math.min(20, config.lease().maxWaitSeconds())))
                 .subscribe().with(grants -> {
                     if (grants.isEmpty()) {
-                        poll(self);
+                        poll(member);
                     } else {
-                        work(self, grants.get(0));
+                        work(member, self, grants.get(0));
                     }
-                }, e -> retry(self, e));
+                }, e -> retry(member, e));
     }
 
     /** "Work" is reciting the mantra for the configured time, then completing and asking for the next lease. */
-    private void work(Caller self, LeaseGrant grant) {
+    private void work(Member member, Caller self, LeaseGrant grant) {
         vertx.setTimer(Math.max(1, config.builtinAgents().workTime().toMillis()), t -> {
             if (!running) {
                 return;
@@ -125,17 +154,17 @@ public class BuiltinAgents {
             leases.complete(self, grant.ritualId(), grant.step(), grant.leaseToken(), output, true)
                     .subscribe().with(done -> {
                         if (done.nextLease() != null) {
-                            work(self, done.nextLease());
+                            work(member, self, done.nextLease());
                         } else {
-                            poll(self);
+                            poll(member);
                         }
-                    }, e -> retry(self, e));
+                    }, e -> retry(member, e));
         });
     }
 
-    private void retry(Caller self, Throwable e) {
-        LOG.debugf("%s: %s", self.agentName(), e.getMessage());
-        vertx.setTimer(1_000, t -> poll(self));
+    private void retry(Member member, Throwable e) {
+        LOG.debugf("%s: %s", member.profile.name(), e.getMessage());
+        vertx.setTimer(1_000, t -> poll(member));
     }
 
 }

@@ -43,4 +43,13 @@ public final class Params {
             throw ProblemException.notFound("no " + name + " " + value);
         }
     }
+
+    /** A step number in a path: anything else names no step (404). */
+    public static int step(String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw ProblemException.notFound("no step " + value);
+        }
+    }
 }

@@ -75,6 +75,19 @@ public class ProblemMappers {
         return builder.build();
     }
 
+    @ServerExceptionMapper({io.quarkus.security.UnauthorizedException.class,
+            io.quarkus.security.AuthenticationFailedException.class,
+            io.quarkus.security.AuthenticationCompletionException.class})
+    public Response unauthorized() {
+        return respond(Problem.of(401, "Unauthorized", "missing or invalid credentials: send 'Authorization: Bearer <key>'"))
+                .header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper(io.quarkus.security.ForbiddenException.class)
+    public Response forbidden() {
+        return respond(Problem.of(403, "Forbidden", "these credentials do not allow this operation")).build();
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e) {
         if (Db.isUnavailable(e)) {

@@ -65,7 +65,7 @@ public class StepResource {
             });
             output.put("ucf", new JsonObject(Map.copyOf(request.ucf())));
         }
-        return leases.complete(Caller.of(identity), Params.uuid("ritual", id), step(n), request.leaseToken(),
+        return leases.complete(Caller.of(identity), Params.uuid("ritual", id), Params.step(n), request.leaseToken(),
                         output.isEmpty() ? null : output, Boolean.TRUE.equals(request.leaseNext()))
                 .map(c -> new Completed(c.ritualId(), c.step(), StepStatus.COMPLETED, c.stepsCompleted(), c.stepsTotal(),
                         c.ritualCompleted() ? RitualStatus.COMPLETED : RitualStatus.RUNNING, c.nextLease()));
@@ -79,17 +79,9 @@ public class StepResource {
             throw ProblemException.badRequest("a JSON body with lease_token is required");
         }
         String error = request.error() == null || request.error().isBlank() ? "failed" : request.error();
-        return leases.fail(Caller.of(identity), Params.uuid("ritual", id), step(n), request.leaseToken(), error,
+        return leases.fail(Caller.of(identity), Params.uuid("ritual", id), Params.step(n), request.leaseToken(), error,
                         !Boolean.FALSE.equals(request.retryable()))
                 .map(lost -> new Failed(lost.ritualId(), lost.step(), lost.status(), lost.attempt(),
                         lost.status() == StepStatus.FAILED ? RitualStatus.STALLED : RitualStatus.RUNNING));
-    }
-
-    private static int step(String n) {
-        try {
-            return Integer.parseInt(n);
-        } catch (NumberFormatException e) {
-            throw ProblemException.notFound("no step " + n);
-        }
     }
 }
