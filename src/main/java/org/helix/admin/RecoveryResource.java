@@ -4,7 +4,9 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import jakarta.annotation.security.RolesAllowed;
+import org.eclipse.microprofile.faulttolerance.Bulkhead;
 import jakarta.validation.Valid;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -165,6 +167,8 @@ public class RecoveryResource {
 
     @POST
     @Path("agents/reinit")
+    @Bulkhead(value = 2, waitingTaskQueue = 16)
+    @AsynchronousNonBlocking
     @Operation(summary = "Reinitialise agents: their leases go back to READY and each must register again (new epoch)")
     public Uni<ReinitReport> reinit(@Valid AdminRequests.Reinit request) {
         if (request == null) {

@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.helix.platform.Draining;
 import org.helix.platform.HelixConfig;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
@@ -44,7 +45,11 @@ public class AgentResource {
     private final SecurityIdentity identity;
     private final HelixConfig config;
 
-    public AgentResource(AgentService agents, StepLeases leases, SecurityIdentity identity, HelixConfig config) {
+    private final Draining draining;
+
+    public AgentResource(AgentService agents, StepLeases leases, SecurityIdentity identity, HelixConfig config,
+                         Draining draining) {
+        this.draining = draining;
         this.agents = agents;
         this.leases = leases;
         this.identity = identity;
@@ -84,6 +89,9 @@ public class AgentResource {
         Caller caller = Caller.of(identity);
         if (!caller.isAgent()) {
             throw ProblemException.forbidden("only an agent, with its own token, can lease steps");
+        }
+        if (draining.draining()) {
+            throw ProblemException.unavailable("this replica is shutting down; lease from another", 1);
         }
         int wait = Params.integer("wait_seconds", waitSeconds, 0, 0, config.lease().maxWaitSeconds());
         int count = Params.integer("max", max, 1, 1, config.lease().maxBatch());

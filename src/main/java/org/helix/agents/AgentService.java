@@ -1,10 +1,11 @@
 package org.helix.agents;
 
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.faulttolerance.Bulkhead;
 import org.helix.events.EventLog;
 import org.helix.events.EventType;
 import org.helix.platform.Db;
@@ -80,6 +81,12 @@ public class AgentService {
         this.events = events;
     }
 
+    /**
+     * Bounded: a registration storm queues up to a limit and is then refused (503 + Retry-After), so it can
+     * never take the connections the lease/complete path and the status endpoints need.
+     */
+    @Bulkhead(value = 8, waitingTaskQueue = 256)
+    @AsynchronousNonBlocking
     public Uni<Registration> register(RegisterAgentRequest request, boolean builtin) {
         Instant now = clock.instant();
         String token = Tokens.generate(TOKEN_PREFIX);
@@ -191,14 +198,28 @@ public class AgentService {
                 });
     }
 
+    /** For /status: how many agents there are and the names of those ONLINE, without loading every agent. */
+    public record Census(long count, List<String> online) {
+    }
+
+    public Uni<Census> census() {
+        return db.query("""
+                        select (select count(*) from agent) as total,
+                               coalesce((select array_agg(name order by name) from agent where status = 'ONLINE'), '{}') as online""",
+                        Tuple.tuple())
+                .map(rows -> {
+                    Row row = rows.iterator().next();
+                    return new Census(row.getLong("total"), List.of(row.getArrayOfStrings("online")));
+                });
+    }
+
     public Uni<Long> onlineCount() {
         return db.query("select count(*) as n from agent where status <> 'OFFLINE'", Tuple.tuple())
                 .map(rows -> rows.iterator().next().getLong("n"));
     }
 
-    @WithSession
     public Uni<List<Agent>> all() {
-        return Agent.<Agent>find("order by name").list();
+        return db.read(() -> Agent.<Agent>find("order by name").list());
     }
 
     /** One agent an operator reinitialised: its new epoch, the leases it lost, its superseded token. */

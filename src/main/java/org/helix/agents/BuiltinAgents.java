@@ -1,12 +1,14 @@
 package org.helix.agents;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import org.helix.platform.DbHealth;
+import org.helix.platform.Draining;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.StartupWork;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.rituals.LeaseGrant;
@@ -24,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fresh start can run a whole ritual, and a ritual they run exercises the real protocol.
  */
 @ApplicationScoped
-public class BuiltinAgents {
+public class BuiltinAgents implements StartupWork {
 
     private static final Logger LOG = Logger.getLogger(BuiltinAgents.class);
 
@@ -54,11 +56,16 @@ public class BuiltinAgents {
     private final AtomicInteger registered = new AtomicInteger();
     private volatile boolean running;
 
-    public BuiltinAgents(AgentService agents, StepLeases leases, Vertx vertx, HelixConfig config) {
+    private final DbHealth db;
+
+    public BuiltinAgents(AgentService agents, StepLeases leases, Vertx vertx, HelixConfig config, DbHealth db,
+                         Draining draining) {
         this.agents = agents;
         this.leases = leases;
         this.vertx = vertx;
         this.config = config;
+        this.db = db;
+        draining.onDrain(() -> running = false);
     }
 
     void start(@Observes StartupEvent ignored) {
@@ -66,15 +73,17 @@ public class BuiltinAgents {
             return;
         }
         running = true;
-        COLLECTIVE.forEach(this::register);
+        db.onMigrated(() -> COLLECTIVE.forEach(this::register));
     }
 
-    void stop(@Observes ShutdownEvent ignored) {
-        running = false;
+    @Override
+    public String name() {
+        return "builtin_agents";
     }
 
-    /** True when disabled, or once every built-in agent is registered (readiness waits for it). */
-    public boolean ready() {
+    /** Done when disabled, or once every built-in agent is registered (readiness waits for it). */
+    @Override
+    public boolean done() {
         return !config.builtinAgents().enabled() || registered.get() == COLLECTIVE.size();
     }
 
@@ -98,6 +107,7 @@ public class BuiltinAgents {
         }
         Profile p = member.profile;
         agents.register(new RegisterAgentRequest(p.name(), p.symbol(), p.role(), p.layer(), List.of("ritual")), true)
+                .ifNoItem().after(config.db().timeout()).fail()
                 .subscribe().with(r -> {
                     member.self = Caller.agent(r.agentId(), r.epoch(), p.name());
                     if (!first) {

@@ -155,7 +155,12 @@ public class EventHub {
     private final int queueLimit;
     private final int batch;
 
-    public EventHub(Db db, Vertx vertx, Clock clock, ClusterSignals signals, HelixConfig config) {
+    public EventHub(Db db, Vertx vertx, Clock clock, ClusterSignals signals, HelixConfig config,
+                    org.helix.platform.Draining draining) {
+        draining.onDrain(() -> subscriptions.forEach(s -> {
+            s.cancel();
+            s.subscriber.goingAway();
+        }));
         this.db = db;
         this.vertx = vertx;
         this.clock = clock;

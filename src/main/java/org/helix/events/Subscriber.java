@@ -25,6 +25,11 @@ public interface Subscriber {
     /** Close because the consumer cannot keep up (1013 on a WebSocket). */
     void overflow();
 
+    /** Close because this replica is shutting down (1001 on a WebSocket). */
+    default void goingAway() {
+        overflow();
+    }
+
     default boolean wants(Event event) {
         if (event.global()) {
             return includesGlobal();

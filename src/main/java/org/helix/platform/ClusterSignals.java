@@ -8,10 +8,8 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.net.URI;
 import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -42,23 +40,17 @@ public class ClusterSignals {
     private final Db db;
     private final Clock clock;
     private final HelixConfig config;
-    private final String reactiveUrl;
-    private final String user;
-    private final String password;
+    private final DbConnection connection;
     private volatile PgSubscriber subscriber;
     private volatile boolean peers;
+    private volatile long subscribedAtNanos = Long.MIN_VALUE;
 
-    public ClusterSignals(Vertx vertx, Db db, Clock clock, HelixConfig config,
-                          @ConfigProperty(name = "quarkus.datasource.reactive.url") String reactiveUrl,
-                          @ConfigProperty(name = "quarkus.datasource.username") String user,
-                          @ConfigProperty(name = "quarkus.datasource.password", defaultValue = "") String password) {
+    public ClusterSignals(Vertx vertx, Db db, Clock clock, HelixConfig config, DbConnection connection) {
         this.vertx = vertx;
         this.db = db;
         this.clock = clock;
         this.config = config;
-        this.reactiveUrl = reactiveUrl;
-        this.user = user;
-        this.password = password;
+        this.connection = connection;
     }
 
     public UUID replicaId() {
@@ -66,17 +58,14 @@ public class ClusterSignals {
     }
 
     void start(@Observes StartupEvent ignored) {
-        URI uri = URI.create(reactiveUrl.replaceFirst("^vertx-reactive:", ""));
-        PgConnectOptions options = new PgConnectOptions()
-                .setHost(uri.getHost()).setPort(uri.getPort() < 0 ? 5432 : uri.getPort())
-                .setDatabase(uri.getPath().substring(1)).setUser(user).setPassword(password)
-                .setConnectTimeout(5_000);
+        PgConnectOptions options = connection.options();
         // the subscriber re-connects and re-LISTENs by itself after a database restart; every (re)subscription
         // tells the listeners, who catch up on what they may have missed meanwhile
         subscriber = PgSubscriber.subscriber(vertx, options).reconnectPolicy(retries -> 500L);
         subscriber.channel(CHANNEL)
                 .subscribeHandler(v -> {
                     LOG.info("listening for cluster signals");
+                    subscribedAtNanos = System.nanoTime();
                     dispatch(RECONNECTED, "");
                 })
                 .handler(this::received);
@@ -165,6 +154,11 @@ public class ClusterSignals {
                         """, Tuple.of(replicaId, now, horizon))
                 .invoke(rows -> peers = rows.iterator().next().getLong("others") > 0)
                 .replaceWithVoid();
+    }
+
+    /** When the LISTEN connection last (re)subscribed, in System.nanoTime terms. */
+    public long subscribedAtNanos() {
+        return subscribedAtNanos;
     }
 
     public boolean hasPeers() {

@@ -25,10 +25,12 @@ public class Db {
 
     private final Pool pool;
     private final Duration timeout;
+    private final DbHealth health;
 
-    public Db(Pool pool, HelixConfig config) {
+    public Db(Pool pool, HelixConfig config, DbHealth health) {
         this.pool = pool;
         this.timeout = config.db().timeout();
+        this.health = health;
     }
 
     public Pool pool() {
@@ -36,7 +38,7 @@ public class Db {
     }
 
     public Uni<RowSet<Row>> query(String sql, Tuple args) {
-        return bounded(pool.preparedQuery(sql).execute(args));
+        return guarded(() -> pool.preparedQuery(sql).execute(args));
     }
 
     public static Uni<RowSet<Row>> query(SqlClient client, String sql, Tuple args) {
@@ -44,7 +46,24 @@ public class Db {
     }
 
     public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
-        return bounded(pool.withTransaction(work));
+        return guarded(() -> pool.withTransaction(work));
+    }
+
+    /**
+     * A database call made only while the database is there (else 503 at once, not a queue behind a dead
+     * server) and bounded by {@code helix.db.timeout}.
+     */
+    public <T> Uni<T> guarded(java.util.function.Supplier<Uni<T>> call) {
+        return Uni.createFrom().deferred(() -> health.available() ? bounded(call.get())
+                : Uni.createFrom().failure(ProblemException.unavailable("the database is unavailable; retry shortly", 2)));
+    }
+
+    /**
+     * A Hibernate Reactive (Panache) read, in a session of its own, with the same discipline: the session's
+     * connection is acquired inside the bound, not before it.
+     */
+    public <T> Uni<T> read(java.util.function.Supplier<Uni<T>> work) {
+        return guarded(() -> io.quarkus.hibernate.reactive.panache.Panache.withSession(work::get));
     }
 
     public <T> Uni<T> bounded(Uni<T> uni) {
@@ -61,13 +80,17 @@ public class Db {
                 return true;
             }
             if (t instanceof PgException pg && pg.getSqlState() != null
-                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57P")
+                    && (pg.getSqlState().startsWith("08") || pg.getSqlState().startsWith("57")
                     || pg.getSqlState().equals("53300") || pg.getSqlState().equals("40001")
                     || pg.getSqlState().equals("40P01"))) {
                 return true;
             }
             String name = t.getClass().getName();
             String message = String.valueOf(t.getMessage());
+            if (name.endsWith("QueryTimeoutException") || name.endsWith("JDBCConnectionException")
+                    || name.endsWith("LockTimeoutException")) {
+                return true; // Hibernate's wrapping of the same failures
+            }
             if (name.contains("NoStackTraceThrowable") || name.contains("VertxException")) {
                 if (message.contains("onnection") || message.contains("imeout") || message.contains("pool")) {
                     return true;

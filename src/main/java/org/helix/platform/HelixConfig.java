@@ -35,6 +35,14 @@ public interface HelixConfig {
 
     Db db();
 
+    Shutdown shutdown();
+
+    interface Shutdown {
+        /** How long SIGTERM waits for the requests in flight when it came (then quarkus.shutdown.delay, then exit). */
+        @WithDefault("8s")
+        Duration grace();
+    }
+
     interface Ritual {
         @WithDefault("600s")
         Duration deadline();
@@ -177,8 +185,23 @@ public interface HelixConfig {
 
         String name();
 
-        /** Bound on any single database call made by a request or a sweep. */
+        /** Bound on any single database call made by a request or a sweep (also the server's statement_timeout). */
         @WithDefault("10s")
         Duration timeout();
+
+        /** Bound on waiting for a pooled connection. */
+        @WithDefault("30s")
+        Duration acquisitionTimeout();
+
+        /** Requests waiting for a connection beyond this many are refused at once (503). */
+        @WithDefault("1000")
+        int maxWaitQueue();
+
+        @WithDefault("3s")
+        Duration connectTimeout();
+
+        /** How often the database is probed for readiness (and, while it is down, for its return). */
+        @WithDefault("1s")
+        Duration probeInterval();
     }
 }

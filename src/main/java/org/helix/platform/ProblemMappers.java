@@ -88,6 +88,12 @@ public class ProblemMappers {
         return respond(Problem.of(403, "Forbidden", "these credentials do not allow this operation")).build();
     }
 
+    @ServerExceptionMapper
+    public Response overloaded(org.eclipse.microprofile.faulttolerance.exceptions.BulkheadException e) {
+        return respond(Problem.of(503, "Service Unavailable", "too many of these requests at once; retry shortly"))
+                .header("Retry-After", "1").build();
+    }
+
     @ServerExceptionMapper(priority = 10_000)
     public Response unexpected(Throwable e) {
         if (Db.isUnavailable(e)) {

@@ -53,11 +53,13 @@ public class LeaseWaiters {
     private final Clock clock;
     private final long preferOtherMillis;
 
-    public LeaseWaiters(ClusterSignals signals, Vertx vertx, Clock clock, HelixConfig config) {
+    public LeaseWaiters(ClusterSignals signals, Vertx vertx, Clock clock, HelixConfig config,
+                        org.helix.platform.Draining draining) {
         this.signals = signals;
         this.vertx = vertx;
         this.clock = clock;
         this.preferOtherMillis = config.retry().preferOtherAgentFor().toMillis();
+        draining.onDrain(() -> wake(List.of(), Integer.MAX_VALUE));
         signals.on(READY, count -> wake(Set.of(), count.isEmpty() ? Integer.MAX_VALUE : Integer.parseInt(count)));
         signals.on(ClusterSignals.RECONNECTED, ignored -> wake(Set.of(), Integer.MAX_VALUE));
     }

@@ -2,7 +2,6 @@ package org.helix.rituals;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quarkus.hibernate.reactive.panache.common.WithSession;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -231,9 +230,8 @@ public class RitualService {
                 });
     }
 
-    @WithSession
     public Uni<RitualView> view(UUID id) {
-        return Ritual.<Ritual>findById(id).flatMap(ritual -> {
+        return db.read(() -> Ritual.<Ritual>findById(id).flatMap(ritual -> {
             if (ritual == null) {
                 return Uni.createFrom().failure(ProblemException.notFound("no ritual " + id));
             }
@@ -243,7 +241,7 @@ public class RitualService {
             return Step.<Step>find("key.ritualId = ?1 and key.number = ?2", id, ritual.currentStep).firstResult()
                     .flatMap(step -> waitingReason(ritual, step))
                     .map(reason -> RitualViews.of(ritual, reason));
-        });
+        }));
     }
 
     private Uni<String> waitingReason(Ritual ritual, Step step) {
@@ -258,7 +256,6 @@ public class RitualService {
     public record Page(List<RitualView> rituals, String nextAfter) {
     }
 
-    @WithSession
     public Uni<Page> list(RitualStatus status, int limit, String after) {
         Cursor cursor = after == null ? null : Cursor.parse(after);
         StringBuilder where = new StringBuilder("1 = 1");
@@ -274,8 +271,8 @@ public class RitualService {
             where.append(" and (createdAt < ?").append(at).append(" or (createdAt = ?").append(at)
                     .append(" and id < ?").append(at + 1).append("))");
         }
-        return Ritual.<Ritual>find(where + " order by createdAt desc, id desc", params.toArray())
-                .range(0, limit).list()
+        return db.read(() -> Ritual.<Ritual>find(where + " order by createdAt desc, id desc", params.toArray())
+                        .range(0, limit).list())
                 .map(rituals -> {
                     List<RitualView> views = rituals.stream().limit(limit).map(r -> RitualViews.of(r, null)).toList();
                     String next = rituals.size() < limit ? null
@@ -284,15 +281,14 @@ public class RitualService {
                 });
     }
 
-    @WithSession
     public Uni<List<StepView>> steps(UUID id) {
-        return Ritual.<Ritual>findById(id).flatMap(ritual -> {
+        return db.read(() -> Ritual.<Ritual>findById(id).flatMap(ritual -> {
             if (ritual == null) {
                 return Uni.createFrom().failure(ProblemException.notFound("no ritual " + id));
             }
             return Step.<Step>find("key.ritualId = ?1 order by key.number", id).list()
                     .map(steps -> steps.stream().map(StepView::of).toList());
-        });
+        }));
     }
 
     /** An opaque keyset cursor: the last row's (created_at, id). */

@@ -140,8 +140,11 @@ public class StepLeases {
     /** steps_total never changes, so the hot path can tell a ritual's last step without a query. */
     private final Map<UUID, Integer> stepsTotal = new ConcurrentHashMap<>();
 
+    private final org.helix.platform.Draining draining;
+
     public StepLeases(Db db, Clock clock, LeaseWaiters waiters, LostAttempts lostAttempts, RitualFinisher finisher,
-                      EventLog events, HelixConfig config) {
+                      EventLog events, HelixConfig config, org.helix.platform.Draining draining) {
+        this.draining = draining;
         this.db = db;
         this.clock = clock;
         this.waiters = waiters;
@@ -153,6 +156,9 @@ public class StepLeases {
 
     /** One attempt to lease up to {@code max} READY steps the agent may take. */
     public Uni<List<LeaseGrant>> lease(Caller agent, int max) {
+        if (draining.draining()) {
+            return Uni.createFrom().item(List.of()); // shutting down: work goes to the other replicas
+        }
         Instant now = clock.instant();
         return db.query(LEASE, Tuple.of(agent.agentId(), agent.agentEpoch(), ts(now), (long) max)
                         .addValue(preferOtherMillis))
@@ -176,7 +182,7 @@ public class StepLeases {
         LeaseWaiters.Waiter waiter = waiters.arm(agent.agentName());
         return lease(agent, max).onFailure().invoke(waiter::disarm).flatMap(grants -> {
             Duration left = Duration.between(clock.instant(), until);
-            if (!grants.isEmpty() || left.isNegative() || left.isZero()) {
+            if (!grants.isEmpty() || left.isNegative() || left.isZero() || draining.draining()) {
                 waiter.disarm();
                 return Uni.createFrom().item(grants);
             }

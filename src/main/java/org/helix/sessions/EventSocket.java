@@ -61,6 +61,12 @@ public class EventSocket {
             connection.close(new CloseReason(1013, "consumer too slow; reconnect with last_event_id"))
                     .subscribe().with(ok -> { }, e -> { });
         }
+
+        @Override
+        public void goingAway() {
+            connection.close(new CloseReason(1001, "server shutting down; reconnect with last_event_id"))
+                    .subscribe().with(ok -> { }, e -> { });
+        }
     }
 
     private final EventHub hub;

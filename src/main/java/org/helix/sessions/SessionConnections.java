@@ -45,6 +45,12 @@ public class SessionConnections {
     private final AtomicLong connectionsToday = new AtomicLong();
     private volatile LocalDate today = LocalDate.now(ZoneOffset.UTC);
 
+    public SessionConnections(org.helix.platform.Draining draining) {
+        draining.onDrain(() -> byConnection.values().forEach(live -> live.connection
+                .close(new CloseReason(1001, "server shutting down; reconnect with last_event_id"))
+                .subscribe().with(ok -> { }, e -> { })));
+    }
+
     Live attach(WebSocketConnection connection, UUID session, String address) {
         Live live = new Live(connection, session, address);
         byConnection.put(connection.id(), live);

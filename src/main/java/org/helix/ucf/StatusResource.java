@@ -9,7 +9,6 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.agents.AgentService;
-import org.helix.agents.AgentStatus;
 import org.helix.rituals.RitualService;
 
 import java.lang.management.ManagementFactory;
@@ -26,7 +25,7 @@ import java.util.Map;
 @PermitAll
 public class StatusResource {
 
-    public record Agents(int count, List<String> active) {
+    public record Agents(long count, List<String> active) {
     }
 
     public record Status(UcfResource.Field ucf, Phase phase, Agents agents, Map<String, Long> rituals,
@@ -49,10 +48,9 @@ public class StatusResource {
     @Path("status")
     @Operation(summary = "UCF, phase, agents, ritual counts, uptime")
     public Uni<Status> status() {
-        return Uni.combine().all().unis(ucf.current(), agents.all(), rituals.counts()).asTuple().map(t -> {
+        return Uni.combine().all().unis(ucf.current(), agents.census(), rituals.counts()).asTuple().map(t -> {
             UcfResource.Field field = UcfResource.Field.of(t.getItem1());
-            List<String> active = t.getItem2().stream().filter(a -> a.status == AgentStatus.ONLINE).map(a -> a.name).toList();
-            return new Status(field, field.phase(), new Agents(t.getItem2().size(), active), t.getItem3(),
+            return new Status(field, field.phase(), new Agents(t.getItem2().count(), t.getItem2().online()), t.getItem3(),
                     ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0,
                     clock.instant().atOffset(ZoneOffset.UTC));
         });

@@ -84,7 +84,9 @@ class CrashRecoveryIT {
             assertTrue(beforeCrash < RITUALS * STEPS, "the crash happened mid-way");
             assertEquals(RITUALS, TestDb.count("select count(*) from ritual where status = 'COMPLETED' and steps_completed = " + STEPS));
             assertEquals(List.of(), violations, "a step whose completion was acknowledged was leased again");
-            assertEquals(RITUALS * STEPS, acknowledged.size());
+            // a completion committed just before the kill may never have been acknowledged (its retry got 409),
+            // but everything acknowledged is committed: every step is COMPLETED
+            assertTrue(acknowledged.size() <= RITUALS * STEPS && acknowledged.size() >= RITUALS * STEPS - agents.size());
             assertEquals(0, TestDb.count("""
                     select count(*) from (select ritual_id, payload->>'step' from event
                     where type = 'ritual_progress' and payload->>'step_status' = 'COMPLETED'

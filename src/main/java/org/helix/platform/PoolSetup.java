@@ -1,0 +1,43 @@
+package org.helix.platform;
+
+import io.quarkus.reactive.pg.client.PgPoolCreator;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import jakarta.inject.Singleton;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pool's discipline beyond what Quarkus exposes: a bound on waiting for a connection (then the request
+ * fails with 503 rather than hanging), a bounded wait queue, a short connect timeout so an unreachable
+ * database is noticed at once, TCP keep-alive so half-open connections die, and a server-side
+ * statement timeout equal to the call timeout, so a call we gave up on also stops holding its connection.
+ */
+@Singleton
+public class PoolSetup implements PgPoolCreator {
+
+    private final HelixConfig config;
+
+    public PoolSetup(HelixConfig config) {
+        this.config = config;
+    }
+
+    /** One database URL is configured (helix.db.*), so the pool connects to the first and only one. */
+    @Override
+    public Pool create(Input input) {
+        HelixConfig.Db db = config.db();
+        PoolOptions pool = input.poolOptions()
+                .setConnectionTimeout((int) db.acquisitionTimeout().toMillis())
+                .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS)
+                .setMaxWaitQueueSize(db.maxWaitQueue());
+        for (PgConnectOptions options : input.pgConnectOptionsList()) {
+            options.setConnectTimeout((int) db.connectTimeout().toMillis())
+                    .setTcpKeepAlive(true)
+                    .addProperty("application_name", "helix-orchestrator")
+                    .addProperty("statement_timeout", Long.toString(db.timeout().toMillis()));
+        }
+        return PgBuilder.pool().with(pool).connectingTo(input.pgConnectOptionsList().get(0)).using(input.vertx()).build();
+    }
+}

@@ -1,0 +1,133 @@
+package org.helix.resilience;
+
+import io.vertx.core.json.JsonObject;
+import org.helix.support.AppProcess;
+import org.helix.support.HttpAgent;
+import org.helix.support.TcpProxy;
+import org.helix.support.TestDb;
+import org.helix.support.Workers;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * PostgreSQL unreachable for 20 s under a ritual load (a proxy the test cuts): the process stays up, requests
+ * fail fast with 503, readiness goes false; afterwards it is ready again within 5 s, listens again, and
+ * nothing acknowledged is lost, no step is doubled, each UCF effect happens once.
+ */
+@Tag("process")
+class DatabaseOutageIT {
+
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @Test
+    void theServiceRidesOutA20SecondOutage() throws Exception {
+        TestDb.reset();
+        int rituals = 10;
+        int steps = 60;
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+             AppProcess app = AppProcess.create("outage", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
+                     "HELIX_SWEEP_INTERVAL", "1s"))) {
+            app.start().awaitReady(Duration.ofSeconds(60));
+            List<HttpAgent> agents = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "outage-agent-" + i));
+            }
+            for (int i = 0; i < rituals; i++) {
+                assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
+                        new JsonObject().put("steps", steps)).status());
+            }
+            try (Workers workers = new Workers(agents, 1)) {
+                while (workers.completions.get() < rituals * steps / 3) {
+                    Thread.sleep(20);
+                }
+
+                proxy.cut();
+                long cutAt = System.nanoTime();
+                long notReadyAfter = -1;
+                long worstLatency = 0;
+                int answered = 0;
+                while (System.nanoTime() - cutAt < Duration.ofSeconds(20).toNanos()) {
+                    assertTrue(app.alive(), "the process stays up");
+                    if (notReadyAfter < 0 && status("/q/health/ready", app) == 503) {
+                        notReadyAfter = (System.nanoTime() - cutAt) / 1_000_000;
+                    }
+                    long started = System.nanoTime();
+                    int status = get(app, "/api/rituals?limit=1");
+                    worstLatency = Math.max(worstLatency, (System.nanoTime() - started) / 1_000_000);
+                    if (notReadyAfter >= 0) {
+                        assertEquals(503, status, "requests fail with 503 while the database is away");
+                        answered++;
+                    }
+                    assertEquals(200, status("/health", app));
+                    Thread.sleep(250);
+                }
+                assertTrue(notReadyAfter >= 0 && notReadyAfter < 5_000, "readiness went false after " + notReadyAfter + " ms");
+                assertTrue(answered > 10);
+
+                proxy.restore();
+                long restoredAt = System.nanoTime();
+                while (status("/q/health/ready", app) != 200) {
+                    Thread.sleep(100);
+                    assertTrue(System.nanoTime() - restoredAt < Duration.ofSeconds(15).toNanos(), "ready again");
+                }
+                long readyAfter = (System.nanoTime() - restoredAt) / 1_000_000;
+                System.out.printf("MEASURED outage: not ready %d ms after the cut, worst request latency during it %d ms, "
+                        + "ready again %d ms after the database returned%n", notReadyAfter, worstLatency, readyAfter);
+                assertTrue(readyAfter < 5_000, "ready again within 5 s, was " + readyAfter + " ms");
+                assertTrue(worstLatency < 4_000, "fail fast: worst request took " + worstLatency + " ms");
+                long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (!body("/q/health/ready", app).contains("\"listening\":true")) {
+                    assertTrue(System.nanoTime() < deadline, "the LISTEN connection came back");
+                    Thread.sleep(100);
+                }
+
+                deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (System.nanoTime() < deadline
+                        && TestDb.count("select count(*) from ritual where status = 'COMPLETED'") < rituals) {
+                    Thread.sleep(250);
+                }
+                assertEquals(List.of(), workers.violations);
+                assertEquals(0, workers.count5xxOtherThan503(), "statuses seen: " + workers.statuses);
+                for (String key : workers.acknowledged) {
+                    String[] parts = key.split("/");
+                    assertEquals(1, TestDb.count("select count(*) from step where ritual_id = '" + parts[0]
+                            + "' and number = " + parts[1] + " and status = 'COMPLETED'"), "acknowledged " + key + " kept");
+                }
+            }
+            assertEquals(rituals, TestDb.count("select count(*) from ritual where status = 'COMPLETED' and steps_completed = " + steps));
+            assertEquals(0, TestDb.count("""
+                    select count(*) from (select ritual_id, payload->>'step' from event
+                    where type = 'ritual_progress' and payload->>'step_status' = 'COMPLETED'
+                    group by 1, 2 having count(*) <> 1) twice"""));
+            assertEquals(rituals + 1, TestDb.count("select count(*) from ucf_history"));
+        }
+    }
+
+    static int get(AppProcess app, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.url(path))).timeout(Duration.ofSeconds(30))
+                        .header("Authorization", "Bearer " + AppProcess.ADMIN_KEY).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    static int status(String path, AppProcess app) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.url(path))).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    static String body(String path, AppProcess app) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(app.url(path))).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()).body().replace(" ", "");
+    }
+}

@@ -1,0 +1,66 @@
+package org.helix.resilience;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import org.helix.support.Api;
+import org.helix.support.TestDb;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** More concurrent work than connections, against a database that holds every statement: nobody hangs. */
+@QuarkusTest
+@TestProfile(PoolExhaustionTest.SmallPool.class)
+class PoolExhaustionTest {
+
+    public static class SmallPool implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("quarkus.datasource.reactive.max-size", "4", "helix.db.timeout", "2s",
+                    "helix.db.acquisition-timeout", "3s");
+        }
+    }
+
+    @Test
+    void noRequestWaitsPastTheBoundAndTheServiceRecovers() throws Exception {
+        TestDb.reset();
+        Api.startRitual(Map.of("steps", 1));
+        try (Connection holder = TestDb.connect(); Statement s = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            s.execute("lock table ritual in access exclusive mode");
+
+            List<CompletableFuture<long[]>> calls = IntStream.range(0, 40).mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                long started = System.nanoTime();
+                Response r = Api.admin().get("/api/rituals?limit=5");
+                return new long[]{r.statusCode(), (System.nanoTime() - started) / 1_000_000,
+                        r.header("Retry-After") == null ? -1 : Long.parseLong(r.header("Retry-After"))};
+            })).toList();
+            long health = System.nanoTime();
+            Api.request().get("/health").then().statusCode(200);
+            assertTrue((System.nanoTime() - health) / 1_000_000 < 1_000, "liveness does not wait for the database");
+
+            long worst = 0;
+            for (CompletableFuture<long[]> call : calls) {
+                long[] result = call.get();
+                assertEquals(503, result[0]);
+                assertTrue(result[2] >= 1, "Retry-After");
+                worst = Math.max(worst, result[1]);
+            }
+            System.out.printf("MEASURED pool exhaustion: 40 requests on 4 connections, worst wait %d ms (bound 2 s)%n", worst);
+            assertTrue(worst < 4_000, "bounded by the 2 s call timeout, was " + worst + " ms");
+            holder.rollback();
+        }
+        Api.admin().get("/api/rituals?limit=5").then().statusCode(200);
+        Api.request().get("/q/health/ready").then().statusCode(200);
+    }
+}
