@@ -85,9 +85,15 @@ public class StepLeases {
             select * from leased
             """;
 
+    /**
+     * Completes step $2 and, in the same statement, makes step n+1 READY — or, with eager dispatch ($7),
+     * LEASED to the completing agent: an agent that may take step n may take step n+1, and continuing the
+     * chain it holds saves every other round trip.
+     */
     private static final String COMPLETE = """
             with r as (
-                select id from ritual where id = $1 and status in ('PENDING', 'RUNNING') for update
+                select id, mantra, steps_total, step_timeout_seconds from ritual
+                where id = $1 and status in ('PENDING', 'RUNNING') for update
             ),
             done as (
                 update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null
@@ -97,9 +103,14 @@ public class StepLeases {
                 returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name
             ),
             nxt as (
-                update step s set status = 'READY', ready_at = $5
-                from done where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
-                returning s.number
+                update step s set status = case when $7 then 'LEASED' else 'READY' end, ready_at = $5,
+                    attempt = case when $7 then s.attempt + 1 else s.attempt end,
+                    agent_id = case when $7 then done.agent_id end, agent_name = case when $7 then done.agent_name end,
+                    lease_token = case when $7 then gen_random_uuid() end, leased_at = case when $7 then $5 end,
+                    lease_expires_at = case when $7 then $5::timestamptz + r.step_timeout_seconds * interval '1 second' end
+                from done, r
+                where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
+                returning s.number, s.attempt, s.lease_token, s.lease_expires_at
             ),
             upd as (
                 update ritual t set steps_completed = t.steps_completed + 1,
@@ -120,9 +131,10 @@ public class StepLeases {
                     'steps_completed', upd.steps_completed, 'steps_total', upd.steps_total)
                 from upd, done
             )
-            select done.number, upd.steps_completed, upd.steps_total, upd.participants,
-                   (select number from nxt) as next_ready
-            from upd, done
+            select done.number, upd.steps_completed, upd.steps_total, upd.participants, r.mantra,
+                   nxt.number as next_number, nxt.attempt as next_attempt, nxt.lease_token as next_token,
+                   nxt.lease_expires_at as next_expires
+            from upd cross join done cross join r left join nxt on true
             """;
 
     /** What a completion did. {@code nextLease} is set only when the caller asked for one and got one. */
@@ -195,7 +207,9 @@ public class StepLeases {
     public Uni<Completion> complete(Caller caller, UUID ritualId, int step, UUID token, JsonObject output,
                                     boolean leaseNext) {
         Instant now = clock.instant();
-        Tuple args = Tuple.of(ritualId, step, token, caller.isAgent() ? caller.agentId() : null, ts(now), output);
+        boolean eager = leaseNext && caller.isAgent() && !draining.draining();
+        Tuple args = Tuple.of(ritualId, step, token, caller.isAgent() ? caller.agentId() : null, ts(now), output)
+                .addValue(eager);
         Integer total = stepsTotal.get(ritualId);
         Uni<Outcome> outcome;
         if (total != null && step < total) {
@@ -211,10 +225,10 @@ public class StepLeases {
         }
         return outcome
                 .onItem().ifNull().switchTo(() -> refusal(caller, ritualId, step, token))
-                .flatMap(o -> afterCompletion(caller, o, leaseNext));
+                .flatMap(o -> afterCompletion(caller, o, eager));
     }
 
-    /** A completion and, when it made the next step READY, who may take that step. */
+    /** A completion and, when it made the next step READY (not leased), who may take that step. */
     private record Outcome(Completion completion, List<String> nextReadyFor) {
     }
 
@@ -225,34 +239,31 @@ public class StepLeases {
         Row row = rows.iterator().next();
         int total = row.getInteger("steps_total");
         remember(ritualId, total);
-        List<String> nextReadyFor = row.getInteger("next_ready") == null ? null
-                : Arrays.asList(row.getArrayOfStrings("participants"));
+        Integer next = row.getInteger("next_number");
+        LeaseGrant nextLease = next == null || row.getUUID("next_token") == null ? null
+                : new LeaseGrant(ritualId, next, row.getInteger("next_attempt"), row.getUUID("next_token"),
+                row.getOffsetDateTime("next_expires"), row.getString("mantra"), total);
+        List<String> nextReadyFor = next != null && nextLease == null ? Arrays.asList(row.getArrayOfStrings("participants"))
+                : null;
         return new Outcome(new Completion(ritualId, row.getInteger("number"), row.getInteger("steps_completed"),
-                total, ritualCompleted, null), nextReadyFor);
+                total, ritualCompleted, nextLease), nextReadyFor);
     }
 
-    private Uni<Completion> afterCompletion(Caller caller, Outcome outcome, boolean leaseNext) {
+    private Uni<Completion> afterCompletion(Caller caller, Outcome outcome, boolean eager) {
         events.committed();
         Completion c = outcome.completion();
         if (c.ritualCompleted()) {
             stepsTotal.remove(c.ritualId());
         }
-        if (!leaseNext || !caller.isAgent()) {
-            if (outcome.nextReadyFor() != null) {
-                waiters.ready(outcome.nextReadyFor(), 1);
-            }
+        if (outcome.nextReadyFor() != null) {
+            waiters.ready(outcome.nextReadyFor(), 1);
+        }
+        if (!eager || c.nextLease() != null) {
             return Uni.createFrom().item(c);
         }
-        // eager dispatch: the completing agent takes its next step in the same round trip; only if the
-        // ritual's next step went elsewhere do the waiters need waking
-        return lease(caller, 1).map(grants -> {
-            LeaseGrant next = grants.isEmpty() ? null : grants.get(0);
-            boolean tookOwnNext = next != null && next.ritualId().equals(c.ritualId());
-            if (outcome.nextReadyFor() != null && !tookOwnNext) {
-                waiters.ready(outcome.nextReadyFor(), 1);
-            }
-            return new Completion(c.ritualId(), c.step(), c.stepsCompleted(), c.stepsTotal(), c.ritualCompleted(), next);
-        });
+        // the ritual has no next step for this agent (it just finished): hand it the oldest ready step elsewhere
+        return lease(caller, 1).map(grants -> new Completion(c.ritualId(), c.step(), c.stepsCompleted(), c.stepsTotal(),
+                c.ritualCompleted(), grants.isEmpty() ? null : grants.get(0)));
     }
 
     public Uni<LostAttempts.Lost> fail(Caller caller, UUID ritualId, int step, UUID token, String error,
