@@ -1,9 +1,10 @@
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +21,7 @@ import java.util.regex.Pattern;
  * The load driver: agents speaking HTTP as real ones do (register, heartbeat, long-poll lease, complete with
  * lease_next; zero work per step). It measures whole requests from the agent's side.
  *
- * Usage: java Driver.java <base-url> <agent-key> <admin-key> <rituals> <steps> <agents>
- * Prints one line of key=value results.
+ * One key=value line per round (see main).
  */
 public class Driver {
 
@@ -39,8 +39,8 @@ public class Driver {
         }
     }
 
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static String base;
+    static String host;
+    static int port;
     static final AtomicLong errors = new AtomicLong();
     static final AtomicInteger completed = new AtomicInteger();
     static final AtomicInteger doubled = new AtomicInteger();
@@ -48,15 +48,31 @@ public class Driver {
     static final Map<String, Long> completeSent = new ConcurrentHashMap<>();
     static final Map<String, Long> leaseHeld = new ConcurrentHashMap<>();
 
+    /**
+     * Usage: java Driver.java <base-url> <agent-key> <admin-key> <app-pid> <steps> <R>...
+     * Runs an unreported warm-up round, then one round per R (agents = min(R, 64)); one result line per round.
+     */
     public static void main(String[] args) throws Exception {
-        base = args[0];
+        URI base = URI.create(args[0]);
+        host = base.getHost();
+        port = base.getPort();
         String agentKey = args[1];
         String adminKey = args[2];
-        int rituals = Integer.parseInt(args[3]);
+        long appPid = Long.parseLong(args[3]);
         int steps = Integer.parseInt(args[4]);
-        int agents = Integer.parseInt(args[5]);
-        int total = rituals * steps;
+        List<String[]> identities = register(agentKey, 64);
+        round(identities.subList(0, 50), adminKey, 50, steps); // warm-up: the JIT compiles both sides' hot paths
+        for (int i = 5; i < args.length; i++) {
+            int rituals = Integer.parseInt(args[i]);
+            truncate();
+            double cpu = cpuSeconds(appPid);
+            String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps);
+            System.out.printf("R=%d agents=%d %s app_cpu_s=%.1f app_rss_mb=%d%n", rituals, Math.min(rituals, 64), result,
+                    cpuSeconds(appPid) - cpu, rssMb(appPid));
+        }
+    }
 
+    static List<String[]> register(String agentKey, int agents) throws IOException {
         List<String[]> identities = new ArrayList<>();
         for (int i = 0; i < agents; i++) {
             String body = post("/api/agents", agentKey, "{\"name\":\"bench-" + i + "\"}").body();
@@ -65,11 +81,22 @@ public class Driver {
                 throw new IllegalStateException("registration failed: " + body);
             }
             identities.add(new String[]{id.group(1), token.group(1)});
-            post("/api/agents/" + id.group(1) + "/heartbeat", token.group(1), "{\"workload\":0}");
         }
+        return identities;
+    }
+
+    /** R rituals of `steps` steps driven to completion by these agents; returns the round's figures. */
+    static String round(List<String[]> identities, String adminKey, int rituals, int steps) throws Exception {
+        int total = rituals * steps;
+        completed.set(0);
+        errors.set(0);
+        doubled.set(0);
+        completeSent.clear();
+        leaseHeld.clear();
         CountDownLatch done = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
         for (String[] identity : identities) {
+            post("/api/agents/" + identity[0] + "/heartbeat", identity[1], "{\"workload\":0}");
             Thread thread = new Thread(() -> agent(identity[0], identity[1], total, done));
             thread.start();
             threads.add(thread);
@@ -77,7 +104,7 @@ public class Driver {
         Thread.sleep(200); // every agent is parked in its long-poll
         long started = System.nanoTime();
         for (int i = 0; i < rituals; i++) {
-            HttpResponse<String> r = post("/api/rituals", adminKey, "{\"steps\":" + steps + ",\"deadline_seconds\":3600}");
+            Response r = post("/api/rituals", adminKey, "{\"steps\":" + steps + ",\"deadline_seconds\":3600}");
             if (r.statusCode() != 202) {
                 throw new IllegalStateException("start failed: " + r.body());
             }
@@ -89,17 +116,39 @@ public class Driver {
         for (Thread thread : threads) {
             thread.join(30_000);
         }
-
         long[] handoffs = completeSent.entrySet().stream().mapToLong(e -> {
             int sep = e.getKey().lastIndexOf('/');
             Long held = leaseHeld.get(e.getKey().substring(0, sep) + "/" + (Integer.parseInt(e.getKey().substring(sep + 1)) + 1));
             return held == null ? -1 : held - e.getValue();
         }).filter(h -> h >= 0).sorted().toArray();
         double seconds = elapsedNanos / 1e9;
-        System.out.printf("steps=%d seconds=%.3f steps_per_s=%.1f handoff_p50_ms=%.3f handoff_p99_ms=%.3f handoff_p999_ms=%.3f "
-                        + "handoffs=%d errors=%d doubled=%d%n",
+        return String.format("steps=%d seconds=%.3f steps_per_s=%.1f handoff_p50_ms=%.3f handoff_p99_ms=%.3f "
+                        + "handoff_p999_ms=%.3f handoffs=%d errors=%d doubled=%d",
                 completed.get(), seconds, completed.get() / seconds, pct(handoffs, 0.50), pct(handoffs, 0.99),
                 pct(handoffs, 0.999), handoffs.length, errors.get(), doubled.get());
+    }
+
+    /** Each round starts from empty ritual tables, as the first did. */
+    static void truncate() throws Exception {
+        Process psql = new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "helix", "-d",
+                System.getenv().getOrDefault("BENCH_DB", "helix_bench"), "-q", "-c",
+                "truncate ritual, step, event, lease_revocation cascade").redirectErrorStream(true).start();
+        psql.getInputStream().readAllBytes();
+        psql.waitFor();
+    }
+
+    static double cpuSeconds(long pid) throws IOException {
+        String[] stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat")).split(" ");
+        return (Long.parseLong(stat[13]) + Long.parseLong(stat[14])) / 100.0;
+    }
+
+    static long rssMb(long pid) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        return -1;
     }
 
     static double pct(long[] sorted, double p) {
@@ -119,7 +168,7 @@ public class Driver {
                     lastHeartbeat = System.nanoTime();
                 }
                 if (lease == null) {
-                    HttpResponse<String> r = post("/api/agents/" + id + "/lease?wait_seconds=1&max=1", token, null);
+                    Response r = post("/api/agents/" + id + "/lease?wait_seconds=1&max=1", token, null);
                     if (r.statusCode() == 204) {
                         continue;
                     }
@@ -131,7 +180,7 @@ public class Driver {
                 }
                 String key = lease.ritual() + "/" + lease.step();
                 completeSent.put(key, System.nanoTime());
-                HttpResponse<String> r = post("/api/rituals/" + lease.ritual() + "/steps/" + lease.step() + "/complete", token,
+                Response r = post("/api/rituals/" + lease.ritual() + "/steps/" + lease.step() + "/complete", token,
                         "{\"lease_token\":\"" + lease.token() + "\",\"lease_next\":true}");
                 if (r.statusCode() != 200) {
                     errors.incrementAndGet();
@@ -146,7 +195,7 @@ public class Driver {
                 }
                 Matcher next = NEXT.matcher(r.body());
                 lease = next.find() && !next.group(1).equals("null") ? held(Lease.parse(next.group(1))) : null;
-            } catch (IOException | InterruptedException e) {
+            } catch (IOException e) {
                 errors.incrementAndGet();
                 lease = null;
             }
@@ -161,14 +210,95 @@ public class Driver {
         return lease;
     }
 
-    static HttpResponse<String> post(String path, String key, String body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + key);
-        if (body != null) {
-            request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-        } else {
-            request.POST(HttpRequest.BodyPublishers.noBody());
+    /** A response: status and body. */
+    record Response(int statusCode, String body) {
+    }
+
+    /**
+     * A deliberately small HTTP/1.1 client: one keep-alive connection per agent thread, TCP_NODELAY, one
+     * request at a time. It costs the machine little CPU, so the service and PostgreSQL get the cores.
+     */
+    static final class Connection {
+        private Socket socket;
+        private BufferedInputStream in;
+        private OutputStream out;
+
+        Response post(String path, String key, String body) throws IOException {
+            byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            String head = "POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: Bearer " + key
+                    + "\r\n" + (body == null ? "" : "Content-Type: application/json\r\n")
+                    + "Content-Length: " + payload.length + "\r\n\r\n";
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    if (socket == null) {
+                        socket = new Socket(host, port);
+                        socket.setTcpNoDelay(true);
+                        socket.setSoTimeout(60_000);
+                        in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+                        out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+                    }
+                    out.write(head.getBytes(StandardCharsets.US_ASCII));
+                    out.write(payload);
+                    out.flush();
+                    return read();
+                } catch (IOException e) {
+                    close();
+                    if (attempt > 0) {
+                        throw e;
+                    }
+                }
+            }
         }
-        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+
+        private Response read() throws IOException {
+            String status = line();
+            int code = Integer.parseInt(status.substring(9, 12));
+            int length = 0;
+            boolean close = false;
+            for (String header = line(); !header.isEmpty(); header = line()) {
+                int colon = header.indexOf(':');
+                String name = header.substring(0, colon).trim();
+                if (name.equalsIgnoreCase("content-length")) {
+                    length = Integer.parseInt(header.substring(colon + 1).trim());
+                } else if (name.equalsIgnoreCase("connection") && header.toLowerCase().contains("close")) {
+                    close = true;
+                }
+            }
+            byte[] body = in.readNBytes(length);
+            if (close) {
+                close();
+            }
+            return new Response(code, new String(body, StandardCharsets.UTF_8));
+        }
+
+        private String line() throws IOException {
+            StringBuilder line = new StringBuilder();
+            for (int c = in.read(); c != '\n'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("connection closed");
+                }
+                if (c != '\r') {
+                    line.append((char) c);
+                }
+            }
+            return line.toString();
+        }
+
+        void close() {
+            try {
+                if (socket != null) {
+                    socket.close();
+                }
+            } catch (IOException ignored) {
+                // gone already
+            }
+            socket = null;
+        }
+    }
+
+    static final ThreadLocal<Connection> CONNECTION = ThreadLocal.withInitial(Connection::new);
+
+    static Response post(String path, String key, String body) throws IOException {
+        return CONNECTION.get().post(path, key, body);
     }
 }
