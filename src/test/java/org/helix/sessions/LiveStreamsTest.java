@@ -162,6 +162,17 @@ class LiveStreamsTest {
     }
 
     @Test
+    void aClientThatAnswersPingsKeepsItsSessionPastTheIdleTimeout() throws Exception {
+        try (WsClient ws = WsClient.connect(port(), null)) {
+            String session = ws.next(5).getString("session_id");
+            Thread.sleep(6_000); // twice the idle timeout (3 s); Vert.x answers the server's 1 s pings
+
+            assertTrue(!ws.closed.isDone(), "still connected, closed with " + ws.closed.getNow(null));
+            assertEquals(1, TestDb.count("select count(*) from client_session where id = '" + session + "'"));
+        }
+    }
+
+    @Test
     void aSilentConnectionIsClosedAfterTwoPingIntervals() throws Exception {
         try (RawWebSocket silent = RawWebSocket.open(port(), null, 0)) {
             long started = System.nanoTime();
