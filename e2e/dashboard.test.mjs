@@ -49,6 +49,22 @@ async function startRitual(body) {
 
 const completedBeads = (page) => page.locator('#ring .bead[data-status="COMPLETED"]').count();
 
+// page.waitForFunction with a message that says what did not happen and what the page showed instead.
+async function until(page, what, fn, arg, timeout = 30_000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout });
+  } catch (e) {
+    const seen = await page.evaluate(() => ({
+      conn: document.querySelector('#conn').className,
+      session: document.querySelector('#session-id').textContent,
+      ritual: document.querySelector('#rv-id').textContent,
+      beads: document.querySelectorAll('#ring .bead').length,
+      completed: document.querySelectorAll('#ring .bead[data-status="COMPLETED"]').length,
+    })).catch(() => ({}));
+    throw new Error(`${what}: not within ${timeout / 1000} s (${e.message.split('\n')[0]}); page showed ${JSON.stringify(seen)}`);
+  }
+}
+
 async function main() {
   if (!ADMIN_KEY) throw new Error('ADMIN_KEY is not set');
   mkdirSync(OUT, { recursive: true });
@@ -72,7 +88,7 @@ async function main() {
       const res = await page.goto(`${BASE_URL}/`);
       if (!res || res.status() !== 200) throw new Error(`GET / answered ${res && res.status()}`);
       await page.waitForSelector('#conn.connected');
-      await page.waitForFunction(() => /^[0-9a-f-]{36}$/.test(document.querySelector('#session-id').textContent));
+      await until(page, 'a session id shown', () => /^[0-9a-f-]{36}$/.test(document.querySelector('#session-id').textContent));
       await page.waitForSelector('#g-harmony[data-value]');
       await page.waitForSelector('#agents tr');
       initialHarmony = Number(await page.getAttribute('#g-harmony', 'data-value'));
@@ -83,7 +99,7 @@ async function main() {
     await check('the admin key is accepted and kept out of the DOM, the URL and storage', async () => {
       await page.fill('#api-key', ADMIN_KEY);
       await page.press('#api-key', 'Enter');
-      await page.waitForFunction(() => document.querySelector('#key-state').textContent.includes('admin'));
+      await until(page, 'the key recognised as admin', () => document.querySelector('#key-state').textContent.includes('admin'));
       await page.waitForSelector('#ops:not([hidden])');
       const leaks = await page.evaluate((key) => ({
         dom: document.documentElement.outerHTML.includes(key),
@@ -103,12 +119,12 @@ async function main() {
       const row = page.locator(`#rituals li[data-ritual-id="${first}"]`);
       await row.waitFor();
       await row.locator('button.pick').click();
-      await page.waitForFunction((id) => document.querySelector('#rv-id').textContent === id, first, { timeout: 5_000 });
-      await page.waitForFunction(() => document.querySelectorAll('#ring .bead').length === 108);
-      await page.waitForFunction(() => document.querySelectorAll('#ring .bead[data-status="COMPLETED"]').length === 108,
-        null, { timeout: 60_000 });
+      await until(page, 'the clicked ritual shown', (id) => document.querySelector('#rv-id').textContent === id, first, 5_000);
+      await until(page, 'a ring of 108 beads', () => document.querySelectorAll('#ring .bead').length === 108);
+      await until(page, '108 completed beads',
+        () => document.querySelectorAll('#ring .bead[data-status="COMPLETED"]').length === 108, null, 60_000);
       await page.waitForSelector(`#rituals li[data-ritual-id="${first}"][data-status="COMPLETED"]`);
-      await page.waitForFunction(() => document.querySelector('#rv-status').textContent === 'COMPLETED');
+      await until(page, 'the ritual view says COMPLETED', () => document.querySelector('#rv-status').textContent === 'COMPLETED');
       return `ritual ${first}, ${await completedBeads(page)} completed beads`;
     });
 
@@ -117,10 +133,10 @@ async function main() {
       const after = ritual.body.ucf_after.harmony;
       // Harmony only rises; once it is numerically saturated at 2 no ritual can move it any more.
       if (after === initialHarmony && initialHarmony >= 2) return `harmony saturated at ${after}: change not observable`;
-      await page.waitForFunction(([before, expected]) => {
+      await until(page, `the harmony gauge moved from ${initialHarmony} to ${after}`, ([before, expected]) => {
         const v = Number(document.querySelector('#g-harmony').dataset.value);
         return v !== before && v >= expected - 1e-9;
-      }, [initialHarmony, after], { timeout: 15_000 });
+      }, [initialHarmony, after], 15_000);
       const shown = await page.textContent('#g-harmony .value');
       return `harmony ${initialHarmony} → ${after} (gauge shows ${shown})`;
     });
@@ -130,23 +146,26 @@ async function main() {
       await page.evaluate(() => {
         window.__conn = [];
         const c = document.querySelector('#conn');
-        new MutationObserver(() => window.__conn.push(c.className)).observe(c, { attributes: true, childList: true });
+        new MutationObserver(() => window.__conn.push({ state: c.className, detail: c.title }))
+          .observe(c, { attributes: true, childList: true });
       });
       const res = await api('DELETE', `/admin/sessions/${oldSession}`);
       if (res.status !== 204) throw new Error(`DELETE /admin/sessions answered ${res.status}: ${JSON.stringify(res.body)}`);
-      await page.waitForFunction(() => window.__conn.includes('reconnecting'), null, { timeout: 10_000 });
-      await page.waitForFunction((old) => {
+      await until(page, '"reconnecting" shown after a 4401 close',
+        () => window.__conn.some((c) => c.state === 'reconnecting' && c.detail.includes('4401')), null, 10_000);
+      await until(page, '"connected" again with a new session', (old) => {
         const id = document.querySelector('#session-id').textContent;
         return document.querySelector('#conn').className === 'connected' && id !== old && /^[0-9a-f-]{36}$/.test(id);
-      }, oldSession, { timeout: 30_000 });
-      const transitions = await page.evaluate(() => window.__conn.filter((c, i, a) => c !== a[i - 1]).join(' → '));
+      }, oldSession);
+      const transitions = await page.evaluate(() => window.__conn.map((c) => c.state)
+        .filter((c, i, a) => c !== a[i - 1]).join(' → '));
       const second = await startRitual({ steps: 5 });
       const row = page.locator(`#rituals li[data-ritual-id="${second}"]`);
       await row.waitFor({ timeout: 15_000 });
       await page.waitForSelector(`#rituals li[data-ritual-id="${second}"][data-status="COMPLETED"]`, { timeout: 30_000 });
       await row.locator('button.pick').click();
-      await page.waitForFunction((id) => document.querySelector('#rv-id').textContent === id, second, { timeout: 5_000 });
-      await page.waitForFunction(() => document.querySelectorAll('#ring .bead').length === 5
+      await until(page, 'the clicked ritual shown', (id) => document.querySelector('#rv-id').textContent === id, second, 5_000);
+      await until(page, 'a ring of 5 completed beads', () => document.querySelectorAll('#ring .bead').length === 5
         && document.querySelectorAll('#ring .bead[data-status="COMPLETED"]').length === 5);
       return `${transitions}; new session ${await page.textContent('#session-id')}; 5-step ritual ${second} completed`;
     });

@@ -12,6 +12,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.platform.Draining;
@@ -60,6 +63,8 @@ public class AgentResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.AGENT, Roles.ADMIN})
     @Operation(summary = "Register an agent (idempotent by name: a new epoch and token each time)")
+    @APIResponse(responseCode = "201", description = "Registered; the token is shown in this answer only",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Registration.class)))
     public Uni<Response> register(@Valid RegisterAgentRequest request) {
         if (request == null) {
             throw ProblemException.badRequest("a JSON body with the agent's name is required");
@@ -83,6 +88,9 @@ public class AgentResource {
     @Path("{id}/lease")
     @RolesAllowed({Roles.AGENT_TOKEN, Roles.ADMIN})
     @Operation(summary = "Long-poll for work: 200 with leases, or 204 when nothing came within wait_seconds")
+    @APIResponse(responseCode = "200", description = "Leased steps",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = Leases.class)))
+    @APIResponse(responseCode = "204", description = "Nothing became ready within wait_seconds; ask again")
     public Uni<Response> lease(@PathParam("id") String id, @QueryParam("wait_seconds") String waitSeconds,
                                @QueryParam("max") String max) {
         UUID agentId = self(id);

@@ -1,5 +1,9 @@
 package org.helix.agents;
 
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.util.TreeSet;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -236,10 +240,10 @@ public class AgentService {
         return tx.preparedQuery("select id, name from agent where name = any($1)")
                 .execute(Tuple.of(names.toArray(String[]::new)))
                 .flatMap(found -> {
-                    Map<UUID, String> agents = new java.util.LinkedHashMap<>();
+                    Map<UUID, String> agents = new LinkedHashMap<>();
                     found.forEach(row -> agents.put(row.getUUID("id"), row.getString("name")));
-                    if (agents.size() != new java.util.HashSet<>(names).size()) {
-                        java.util.Set<String> unknown = new java.util.TreeSet<>(names);
+                    if (agents.size() != new HashSet<>(names).size()) {
+                        Set<String> unknown = new TreeSet<>(names);
                         unknown.removeAll(agents.values());
                         throw ProblemException.notFound("unknown agent(s): " + String.join(", ", unknown));
                     }

@@ -1,5 +1,9 @@
 package org.helix.agents;
 
+import java.util.HashMap;
+import java.util.Map;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
@@ -62,8 +66,11 @@ public class Liveness {
     private final LeaseWaiters waiters;
     private final EventLog events;
 
+    private final Metrics metrics;
+
     public Liveness(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, LeaseWaiters waiters,
-                    EventLog events) {
+                    EventLog events, Metrics metrics) {
+        this.metrics = metrics;
         this.db = db;
         this.clock = clock;
         this.config = config;
@@ -89,8 +96,8 @@ public class Liveness {
                         ts(now.minus(config.agent().offlineAfter())), ts(now), (long) batch))
                 .flatMap(changed -> {
                     for (Row row : changed) {
-                        LOG.infof("agent %s: %s -> %s", row.getString("name"), row.getString("previous"),
-                                row.getString("next"));
+                        Logs.info(LOG, null, row.getUUID("id"), "agent %s: %s -> %s",
+                                row.getString("name"), row.getString("previous"), row.getString("next"));
                     }
                     return db.bounded(lostAttempts.apply(db.pool(), LostAttempts.Selection.OFFLINE_AGENTS, now,
                                     "agent offline", true, true, true, (long) batch))
@@ -101,6 +108,19 @@ public class Liveness {
                                 waiters.ready(lost);
                                 return changed.size();
                             });
-                });
+                })
+                .flatMap(changed -> census().replaceWith(changed));
+    }
+
+    /** Keeps the agents-by-status gauge current (read by /q/metrics without a query). */
+    private Uni<Void> census() {
+        return db.query("select status, count(*) as n from agent group by status", Tuple.tuple()).invoke(rows -> {
+            Map<String, Long> counts = new HashMap<>();
+            rows.forEach(row -> counts.put(row.getString("status"), row.getLong("n")));
+            for (AgentStatus status : AgentStatus.values()) {
+                metrics.set("helix.agents", "Registered agents by liveness status", "status", status.name(),
+                        counts.getOrDefault(status.name(), 0L));
+            }
+        }).replaceWithVoid();
     }
 }

@@ -1,5 +1,6 @@
 package org.helix.events;
 
+import org.helix.platform.Metrics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -29,7 +30,11 @@ public class EventHousekeeping {
     private final HelixConfig config;
     private final EventHub hub;
 
-    public EventHousekeeping(Db db, Clock clock, HelixConfig config, EventHub hub) {
+    private final Metrics metrics;
+
+    public EventHousekeeping(Db db, Clock clock, HelixConfig config, EventHub hub, Metrics metrics) {
+        this.metrics = metrics;
+        metrics.gauge("helix.event.streams", "Live event streams (WebSocket and SSE) on this replica", hub::subscribers);
         this.db = db;
         this.clock = clock;
         this.config = config;
@@ -66,7 +71,12 @@ public class EventHousekeeping {
     @Scheduled(every = "60s", delayed = "10s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = SweepsDisabled.class)
     Uni<Void> retention() {
-        return trim(0).onFailure().invoke(e -> LOG.warnf("event retention: %s", e.getMessage()))
+        return trim(0).flatMap(trimmed -> db.query(
+                        "select greatest(reltuples, 0)::bigint as n from pg_class where relname = 'event'", Tuple.tuple()))
+                .invoke(rows -> metrics.set("helix.events.retained", "Events kept for replay (estimate)", null, null,
+                        rows.iterator().next().getLong("n")))
+                .replaceWith(0)
+                .onFailure().invoke(e -> LOG.warnf("event retention: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }
 

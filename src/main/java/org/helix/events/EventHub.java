@@ -1,5 +1,8 @@
 package org.helix.events;
 
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import org.helix.platform.Draining;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -143,7 +146,7 @@ public class EventHub {
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
-    private volatile java.time.LocalDate sentDay = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+    private volatile LocalDate sentDay = LocalDate.now(ZoneOffset.UTC);
     private volatile boolean again;
     private volatile long watermark = -1;
     private Gap gap;
@@ -156,7 +159,7 @@ public class EventHub {
     private final int batch;
 
     public EventHub(Db db, Vertx vertx, Clock clock, ClusterSignals signals, HelixConfig config,
-                    org.helix.platform.Draining draining) {
+                    Draining draining) {
         draining.onDrain(() -> subscriptions.forEach(s -> {
             s.cancel();
             s.subscriber.goingAway();
@@ -191,7 +194,7 @@ public class EventHub {
 
     /** Events written to streams since midnight UTC (this replica). */
     public long sentToday() {
-        java.time.LocalDate now = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        LocalDate now = LocalDate.now(ZoneOffset.UTC);
         if (!now.equals(sentDay)) {
             sentDay = now;
             sent.set(0);

@@ -1,5 +1,6 @@
 package org.helix.platform;
 
+import java.util.function.Supplier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -53,7 +54,7 @@ public class Db {
      * A database call made only while the database is there (else 503 at once, not a queue behind a dead
      * server) and bounded by {@code helix.db.timeout}.
      */
-    public <T> Uni<T> guarded(java.util.function.Supplier<Uni<T>> call) {
+    public <T> Uni<T> guarded(Supplier<Uni<T>> call) {
         return Uni.createFrom().deferred(() -> health.available() ? bounded(call.get())
                 : Uni.createFrom().failure(ProblemException.unavailable("the database is unavailable; retry shortly", 2)));
     }
@@ -62,7 +63,7 @@ public class Db {
      * A Hibernate Reactive (Panache) read, in a session of its own, with the same discipline: the session's
      * connection is acquired inside the bound, not before it.
      */
-    public <T> Uni<T> read(java.util.function.Supplier<Uni<T>> work) {
+    public <T> Uni<T> read(Supplier<Uni<T>> work) {
         return guarded(() -> io.quarkus.hibernate.reactive.panache.Panache.withSession(work::get));
     }
 

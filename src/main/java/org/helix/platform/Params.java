@@ -1,5 +1,8 @@
 package org.helix.platform;
 
+import java.util.List;
+import java.util.UUID;
+
 /**
  * Query parameters are taken as strings and checked here, so a bad value is a 400 with its name (JAX-RS
  * would answer 404 for an unconvertible one) and an out-of-range value is refused, never clamped.
@@ -32,13 +35,13 @@ public final class Params {
         try {
             return Enum.valueOf(type, value.trim().toUpperCase());
         } catch (IllegalArgumentException e) {
-            throw ProblemException.invalid(name, "must be one of " + java.util.List.of(type.getEnumConstants()));
+            throw ProblemException.invalid(name, "must be one of " + List.of(type.getEnumConstants()));
         }
     }
 
-    public static java.util.UUID uuid(String name, String value) {
+    public static UUID uuid(String name, String value) {
         try {
-            return java.util.UUID.fromString(value);
+            return UUID.fromString(value);
         } catch (RuntimeException e) {
             throw ProblemException.notFound("no " + name + " " + value);
         }

@@ -1,5 +1,6 @@
 package org.helix.platform;
 
+import java.util.UUID;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -139,7 +140,7 @@ public class ProblemMappers {
         if (type == String.class) {
             return "a string";
         }
-        if (type == java.util.UUID.class) {
+        if (type == UUID.class) {
             return "a UUID";
         }
         if (List.class.isAssignableFrom(type) || type.isArray()) {

@@ -1,5 +1,7 @@
 package org.helix.rituals;
 
+import org.helix.platform.Draining;
+import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.ClusterSignals;
@@ -54,12 +56,13 @@ public class LeaseWaiters {
     private final long preferOtherMillis;
 
     public LeaseWaiters(ClusterSignals signals, Vertx vertx, Clock clock, HelixConfig config,
-                        org.helix.platform.Draining draining) {
+                        Draining draining, Metrics metrics) {
         this.signals = signals;
         this.vertx = vertx;
         this.clock = clock;
         this.preferOtherMillis = config.retry().preferOtherAgentFor().toMillis();
         draining.onDrain(() -> wake(List.of(), Integer.MAX_VALUE));
+        metrics.gauge("helix.lease.waiting", "Agents parked in a long-poll lease on this replica", waiters::size);
         signals.on(READY, count -> wake(Set.of(), count.isEmpty() ? Integer.MAX_VALUE : Integer.parseInt(count)));
         signals.on(ClusterSignals.RECONNECTED, ignored -> wake(Set.of(), Integer.MAX_VALUE));
     }

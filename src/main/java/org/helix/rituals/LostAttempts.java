@@ -1,5 +1,9 @@
 package org.helix.rituals;
 
+import java.util.EnumMap;
+import java.util.Map;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -56,9 +60,12 @@ public class LostAttempts {
     public record Lost(UUID ritualId, int step, StepStatus status, int attempt, UUID agentId, Instant readyAt) {
     }
 
-    private final java.util.Map<Selection, String> statements = new java.util.EnumMap<>(Selection.class);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LostAttempts.class);
+    private final Map<Selection, String> statements = new EnumMap<>(Selection.class);
+    private final Metrics metrics;
 
-    public LostAttempts(Backoff backoff) {
+    public LostAttempts(Backoff backoff, Metrics metrics) {
+        this.metrics = metrics;
         for (Selection selection : Selection.values()) {
             statements.put(selection, statement(selection, backoff.sql()));
         }
@@ -78,12 +85,30 @@ public class LostAttempts {
         return client.preparedQuery(statements.get(selection)).execute(tuple).map(rows -> {
             List<Lost> lost = new ArrayList<>(rows.size());
             for (Row row : rows) {
-                lost.add(new Lost(row.getUUID("ritual_id"), row.getInteger("number"),
+                Lost one = new Lost(row.getUUID("ritual_id"), row.getInteger("number"),
                         StepStatus.valueOf(row.getString("status")), row.getInteger("attempt"), row.getUUID("agent_id"),
-                        row.getOffsetDateTime("ready_at").toInstant()));
+                        row.getOffsetDateTime("ready_at").toInstant());
+                lost.add(one);
+                Logs.info(LOG, one.ritualId(), one.agentId(), "step %d attempt %d lost (%s): now %s",
+                        one.step(), one.attempt(), reason, one.status());
+            }
+            if (selection == Selection.LEASE) {
+                metrics.attemptsFailed(lost.size());
+            } else {
+                metrics.leasesRevoked(metricReason(selection, reason), lost.size());
             }
             return lost;
         });
+    }
+
+    private static String metricReason(Selection selection, String reason) {
+        return switch (selection) {
+            case EXPIRED -> "timeout";
+            case OFFLINE_AGENTS -> "agent_offline";
+            case STEP -> "operator";
+            default -> reason.contains("re-registered") ? "re_registered"
+                    : reason.contains("deregistered") ? "deregistered" : "operator";
+        };
     }
 
     private static String statement(Selection selection, String backoff) {

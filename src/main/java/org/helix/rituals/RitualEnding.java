@@ -1,5 +1,9 @@
 package org.helix.rituals;
 
+import java.util.EnumMap;
+import java.util.Map;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -41,9 +45,12 @@ public class RitualEnding {
     public record Ended(UUID ritualId, RitualStatus previous) {
     }
 
-    private final java.util.Map<Selection, String> statements = new java.util.EnumMap<>(Selection.class);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualEnding.class);
+    private final Map<Selection, String> statements = new EnumMap<>(Selection.class);
+    private final Metrics metrics;
 
-    public RitualEnding() {
+    public RitualEnding(Metrics metrics) {
+        this.metrics = metrics;
         for (Selection selection : Selection.values()) {
             statements.put(selection, statement(selection));
         }
@@ -57,7 +64,10 @@ public class RitualEnding {
                     List<Ended> ended = new ArrayList<>(rows.size());
                     for (Row row : rows) {
                         ended.add(new Ended(row.getUUID("id"), RitualStatus.valueOf(row.getString("previous"))));
+                        metrics.leasesRevoked("ritual_ended", row.getInteger("revoked"));
+                        Logs.info(LOG, row.getUUID("id"), null, "ritual %s: %s", to, reason);
                     }
+                    metrics.ritualsFinished(to.name(), ended.size());
                     return ended;
                 });
     }
@@ -90,7 +100,8 @@ public class RitualEnding {
                         'duration_seconds', round(extract(epoch from $1::timestamptz - ended.created_at)::numeric, 3))
                     from ended
                 )
-                select id, previous from ended
+                select id, previous, (select count(*) from revoked where revoked.ritual_id = ended.id)::int as revoked
+                from ended
                 """.formatted(selection.where, selection.skipLocked ? " skip locked" : "");
     }
 }

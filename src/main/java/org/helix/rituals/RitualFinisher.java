@@ -1,5 +1,7 @@
 package org.helix.rituals;
 
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
@@ -24,12 +26,16 @@ import static org.helix.platform.Time.ts;
 @ApplicationScoped
 public class RitualFinisher {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualFinisher.class);
+
     private final UcfService ucf;
     private final EventLog events;
+    private final Metrics metrics;
 
-    public RitualFinisher(UcfService ucf, EventLog events) {
+    public RitualFinisher(UcfService ucf, EventLog events, Metrics metrics) {
         this.ucf = ucf;
         this.events = events;
+        this.metrics = metrics;
     }
 
     /** @return true if this call completed the ritual */
@@ -61,6 +67,12 @@ public class RitualFinisher {
                                                 .put("steps", total).put("steps_completed", completed)
                                                 .put("duration_seconds", duration)
                                                 .put("ucf_before", before).put("ucf_after", after)))
+                                .invoke(() -> {
+                                    metrics.ritualsFinished("COMPLETED", 1);
+                                    Logs.info(LOG, ritualId, null,
+                                            "ritual completed in %.3f s: harmony %.4f -> %.4f", duration,
+                                            change.before().harmony(), change.after().harmony());
+                                })
                                 .replaceWith(true);
                     });
                 });

@@ -1,5 +1,8 @@
 package org.helix.rituals;
 
+import java.util.LinkedHashMap;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
@@ -73,9 +76,13 @@ public class RitualService {
     private final RitualEnding ending;
     private final EventLog events;
     private final ObjectMapper json;
+    private final Metrics metrics;
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualService.class);
 
     public RitualService(Db db, Clock clock, HelixConfig config, AgentService agents, StepLeases leases,
-                         LeaseWaiters waiters, RitualEnding ending, EventLog events, ObjectMapper json) {
+                         LeaseWaiters waiters, RitualEnding ending, EventLog events, ObjectMapper json,
+                         Metrics metrics) {
+        this.metrics = metrics;
         this.db = db;
         this.clock = clock;
         this.config = config;
@@ -157,6 +164,8 @@ public class RitualService {
                         }).replaceWithVoid()))
                 .map(ignored -> {
                     leases.remember(id, plan.steps());
+                    metrics.ritualStarted();
+                    Logs.info(LOG, id, null, "ritual accepted: %d steps, deadline %s", plan.steps(), deadline);
                     events.committed();
                     waiters.ready(plan.participants(), 1);
                     return accepted(id, plan.participants(), now, deadline, plan.expectedSeconds());
@@ -311,7 +320,7 @@ public class RitualService {
     /** How many rituals are in each status (every status present, zero if none). */
     public Uni<Map<String, Long>> counts() {
         return db.query("select status, count(*) as n from ritual group by status", Tuple.tuple()).map(rows -> {
-            Map<String, Long> counts = new java.util.LinkedHashMap<>();
+            Map<String, Long> counts = new LinkedHashMap<>();
             for (RitualStatus status : RitualStatus.values()) {
                 counts.put(status.name().toLowerCase(), 0L);
             }

@@ -8,13 +8,16 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.events.EventLog;
 import org.helix.platform.Db;
+import org.helix.platform.Draining;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Metrics;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -73,7 +76,9 @@ public class StepLeases {
                     lease_expires_at = $3::timestamptz + r.step_timeout_seconds * interval '1 second', reserved_for = null
                 from candidate c, ritual r, me
                 where s.ritual_id = c.ritual_id and s.number = c.number and r.id = c.ritual_id
-                returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, r.mantra, r.steps_total
+                returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, r.mantra, r.steps_total,
+                    (select p.completed_at from step p where p.ritual_id = s.ritual_id and p.number = s.number - 1)
+                        as previous_completed_at
             ),
             pending as (
                 select id from ritual where id in (select ritual_id from leased) and status = 'PENDING'
@@ -152,11 +157,14 @@ public class StepLeases {
     /** steps_total never changes, so the hot path can tell a ritual's last step without a query. */
     private final Map<UUID, Integer> stepsTotal = new ConcurrentHashMap<>();
 
-    private final org.helix.platform.Draining draining;
+    private final Draining draining;
+    private final Metrics metrics;
 
     public StepLeases(Db db, Clock clock, LeaseWaiters waiters, LostAttempts lostAttempts, RitualFinisher finisher,
-                      EventLog events, HelixConfig config, org.helix.platform.Draining draining) {
+                      EventLog events, HelixConfig config, Draining draining,
+                      Metrics metrics) {
         this.draining = draining;
+        this.metrics = metrics;
         this.db = db;
         this.clock = clock;
         this.waiters = waiters;
@@ -180,6 +188,10 @@ public class StepLeases {
                         LeaseGrant grant = LeaseGrant.from(row);
                         remember(grant.ritualId(), grant.stepsTotal());
                         grants.add(grant);
+                        OffsetDateTime previous = row.getOffsetDateTime("previous_completed_at");
+                        if (grant.attempt() == 1 && previous != null) {
+                            metrics.handoff(Duration.between(previous.toInstant(), now));
+                        }
                     }
                     return grants;
                 });
@@ -187,7 +199,12 @@ public class StepLeases {
 
     /** Long-poll: lease now, or wait (holding no connection) until a step may be ready or the time is up. */
     public Uni<List<LeaseGrant>> leaseWaiting(Caller agent, int max, Duration wait) {
-        return leaseUntil(agent, max, clock.instant().plus(wait));
+        Instant asked = clock.instant();
+        return leaseUntil(agent, max, asked.plus(wait)).invoke(grants -> {
+            if (!grants.isEmpty()) {
+                metrics.leaseWaited(Duration.between(asked, clock.instant()));
+            }
+        });
     }
 
     private Uni<List<LeaseGrant>> leaseUntil(Caller agent, int max, Instant until) {
@@ -213,14 +230,14 @@ public class StepLeases {
         Integer total = stepsTotal.get(ritualId);
         Uni<Outcome> outcome;
         if (total != null && step < total) {
-            outcome = db.query(COMPLETE, args).map(rows -> outcome(ritualId, rows, false));
+            outcome = db.query(COMPLETE, args).map(rows -> outcome(ritualId, rows));
         } else {
             // the last step (or one we cannot tell): the UCF effect must commit with the completion
             outcome = db.inTransaction(tx -> tx.preparedQuery(COMPLETE).execute(args).flatMap(rows -> {
-                Outcome o = outcome(ritualId, rows, false);
+                Outcome o = outcome(ritualId, rows);
                 return o == null || o.completion().step() < o.completion().stepsTotal()
                         ? Uni.createFrom().item(o)
-                        : finisher.finish(tx, ritualId, now).map(done -> outcome(ritualId, rows, done));
+                        : finisher.finish(tx, ritualId, now).map(o::finished);
             }));
         }
         return outcome
@@ -230,9 +247,14 @@ public class StepLeases {
 
     /** A completion and, when it made the next step READY (not leased), who may take that step. */
     private record Outcome(Completion completion, List<String> nextReadyFor) {
+        Outcome finished(boolean ritualCompleted) {
+            Completion c = completion;
+            return new Outcome(new Completion(c.ritualId(), c.step(), c.stepsCompleted(), c.stepsTotal(), ritualCompleted,
+                    c.nextLease()), nextReadyFor);
+        }
     }
 
-    private Outcome outcome(UUID ritualId, RowSet<Row> rows, boolean ritualCompleted) {
+    private Outcome outcome(UUID ritualId, RowSet<Row> rows) {
         if (rows.size() == 0) {
             return null;
         }
@@ -245,8 +267,9 @@ public class StepLeases {
                 row.getOffsetDateTime("next_expires"), row.getString("mantra"), total);
         List<String> nextReadyFor = next != null && nextLease == null ? Arrays.asList(row.getArrayOfStrings("participants"))
                 : null;
+        metrics.stepCompleted(nextLease != null ? Duration.ZERO : null);
         return new Outcome(new Completion(ritualId, row.getInteger("number"), row.getInteger("steps_completed"),
-                total, ritualCompleted, nextLease), nextReadyFor);
+                total, false, nextLease), nextReadyFor);
     }
 
     private Uni<Completion> afterCompletion(Caller caller, Outcome outcome, boolean eager) {

@@ -1,5 +1,6 @@
 package org.helix.sessions;
 
+import java.util.function.Consumer;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -157,7 +158,7 @@ public class EventSocket {
         LOG.debugf("WebSocket %s: %s", connection.id(), error.toString());
     }
 
-    private static void apply(JsonArray ids, java.util.function.Consumer<UUID> action) {
+    private static void apply(JsonArray ids, Consumer<UUID> action) {
         if (ids != null) {
             for (Object id : ids) {
                 action.accept(UUID.fromString((String) id));

@@ -1,5 +1,6 @@
 package org.helix.sessions;
 
+import org.helix.platform.Draining;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,7 +46,7 @@ public class SessionConnections {
     private final AtomicLong connectionsToday = new AtomicLong();
     private volatile LocalDate today = LocalDate.now(ZoneOffset.UTC);
 
-    public SessionConnections(org.helix.platform.Draining draining) {
+    public SessionConnections(Draining draining) {
         draining.onDrain(() -> byConnection.values().forEach(live -> live.connection
                 .close(new CloseReason(1001, "server shutting down; reconnect with last_event_id"))
                 .subscribe().with(ok -> { }, e -> { })));

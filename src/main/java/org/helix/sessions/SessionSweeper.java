@@ -1,5 +1,6 @@
 package org.helix.sessions;
 
+import org.helix.platform.Metrics;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
@@ -27,7 +28,12 @@ public class SessionSweeper {
     private final SessionService sessions;
     private final HelixConfig config;
 
-    public SessionSweeper(SessionConnections connections, SessionService sessions, HelixConfig config) {
+    private final Metrics metrics;
+
+    public SessionSweeper(SessionConnections connections, SessionService sessions, HelixConfig config,
+                          Metrics metrics) {
+        this.metrics = metrics;
+        metrics.gauge("helix.websocket.connections", "Open WebSocket connections on this replica", connections::active);
         this.connections = connections;
         this.sessions = sessions;
         this.config = config;
@@ -55,6 +61,8 @@ public class SessionSweeper {
         }
         return sessions.touch(active)
                 .flatMap(v -> sessions.expire(config.sweep().batchSize()))
-                .flatMap(expired -> sessions.recheck().replaceWith(expired));
+                .flatMap(expired -> sessions.recheck().replaceWith(expired))
+                .flatMap(expired -> sessions.activeCount().invoke(alive -> metrics.set("helix.sessions.active",
+                        "Client sessions neither expired nor idle (cluster)", null, null, alive)).replaceWith(expired));
     }
 }

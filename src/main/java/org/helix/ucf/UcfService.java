@@ -1,5 +1,9 @@
 package org.helix.ucf;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
@@ -28,9 +32,9 @@ public class UcfService {
 
     private final Db db;
     private final EventLog events;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    public UcfService(Db db, EventLog events, java.time.Clock clock) {
+    public UcfService(Db db, EventLog events, Clock clock) {
         this.db = db;
         this.events = events;
         this.clock = clock;
@@ -70,7 +74,7 @@ public class UcfService {
 
     private Uni<Void> alerts(SqlClient tx, Ucf before, Ucf after, UUID ritualId, Instant now) {
         Uni<Void> chain = Uni.createFrom().voidItem();
-        for (String metric : java.util.List.of("harmony", "klesha", "resilience")) {
+        for (String metric : List.of("harmony", "klesha", "resilience")) {
             boolean was = before.alerts().contains(metric);
             boolean is = after.alerts().contains(metric);
             if (was != is) {
@@ -91,7 +95,7 @@ public class UcfService {
      * The field sampled at the end of each interval over the last {@code span}: the field only changes when a
      * ritual completes, so each point carries the latest value at or before its time.
      */
-    public Uni<java.util.List<Bucket>> history(java.time.Duration span, java.time.Duration step) {
+    public Uni<List<Bucket>> history(Duration span, Duration step) {
         Instant end = clock.instant();
         Instant start = end.minus(span);
         return db.query("""
@@ -100,9 +104,9 @@ public class UcfService {
                         (select * from ucf_history where recorded_at > $1 and recorded_at <= $2 order by recorded_at)
                         order by recorded_at""", Tuple.of(ts(start), ts(end)))
                 .map(rows -> {
-                    java.util.List<Row> changes = new java.util.ArrayList<>();
+                    List<Row> changes = new ArrayList<>();
                     rows.forEach(changes::add);
-                    java.util.List<Bucket> buckets = new java.util.ArrayList<>();
+                    List<Bucket> buckets = new ArrayList<>();
                     int next = 0;
                     Ucf current = null;
                     for (Instant at = start.plus(step); !at.isAfter(end); at = at.plus(step)) {

@@ -1,5 +1,7 @@
 package org.helix.platform.security;
 
+import java.util.Set;
+
 /** Roles of API keys ({@code admin}, {@code rituals}, {@code agent}) and of a registered agent's own token. */
 public final class Roles {
     public static final String ADMIN = "admin";
@@ -8,7 +10,7 @@ public final class Roles {
     /** A registered agent speaking with the token it got at registration: it may act only as itself. */
     public static final String AGENT_TOKEN = "agent-token";
 
-    public static final java.util.Set<String> KEY_ROLES = java.util.Set.of(ADMIN, RITUALS, AGENT);
+    public static final Set<String> KEY_ROLES = Set.of(ADMIN, RITUALS, AGENT);
 
     private Roles() {
     }

@@ -1,0 +1,102 @@
+package org.helix.platform;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The service's metrics, named for the domain ({@code helix_*} on /q/metrics). Counters and timers are
+ * recorded where things happen; gauges read values the sweeps keep current, so a scrape never queries the
+ * database.
+ */
+@ApplicationScoped
+public class Metrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+    private final Timer leaseWait;
+    private final Timer handoff;
+    private final Counter stepsCompleted;
+    private final Counter ritualsStarted;
+
+    public Metrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.leaseWait = Timer.builder("helix.lease.wait").description("Time a lease request waited until it got work")
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.handoff = Timer.builder("helix.step.handoff")
+                .description("From a step's completion to the lease of the next step (0 with eager dispatch)")
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+        this.stepsCompleted = Counter.builder("helix.steps.completed").description("Steps completed").register(registry);
+        this.ritualsStarted = Counter.builder("helix.rituals.started").description("Rituals accepted").register(registry);
+    }
+
+    public void ritualStarted() {
+        ritualsStarted.increment();
+    }
+
+    /** COMPLETED, FAILED, TIMED_OUT or CANCELLED. */
+    public void ritualsFinished(String status, int count) {
+        if (count > 0) {
+            Counter.builder("helix.rituals.finished").description("Rituals that ended, by final status")
+                    .tag("status", status).register(registry).increment(count);
+        }
+    }
+
+    public void stepCompleted(Duration handoffToNext) {
+        stepsCompleted.increment();
+        if (handoffToNext != null) {
+            handoff.record(handoffToNext);
+        }
+    }
+
+    public void handoff(Duration duration) {
+        handoff.record(duration);
+    }
+
+    public void leaseWaited(Duration waited) {
+        leaseWait.record(waited);
+    }
+
+    /** timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
+    public void leasesRevoked(String reason, int count) {
+        if (count > 0) {
+            Counter.builder("helix.leases.revoked").description("Leases taken back, by reason")
+                    .tag("reason", reason).register(registry).increment(count);
+        }
+    }
+
+    public void attemptsFailed(int count) {
+        if (count > 0) {
+            Counter.builder("helix.attempts.failed").description("Step attempts reported failed by agents")
+                    .register(registry).increment(count);
+        }
+    }
+
+    /** A gauge whose value is set by whoever knows it (a sweep), e.g. {@code helix.agents} with status=ONLINE. */
+    public void set(String name, String description, String tagKey, String tagValue, long value) {
+        String key = name + "|" + tagKey + "|" + tagValue;
+        gauges.computeIfAbsent(key, k -> {
+            AtomicLong holder = new AtomicLong();
+            Gauge.Builder<AtomicLong> builder = Gauge.builder(name, holder, AtomicLong::get).description(description);
+            if (tagKey != null) {
+                builder.tag(tagKey, tagValue);
+            }
+            builder.register(registry);
+            return holder;
+        }).set(value);
+    }
+
+    /** A gauge read from memory at each scrape. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
+    }
+}

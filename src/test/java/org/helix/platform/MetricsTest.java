@@ -1,0 +1,97 @@
+package org.helix.platform;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import org.helix.support.Api;
+import org.helix.support.TestAgent;
+import org.helix.support.TestDb;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What an operator's Prometheus sees move while rituals run. */
+@QuarkusTest
+class MetricsTest {
+
+    @BeforeEach
+    void clean() {
+        TestDb.reset();
+    }
+
+    @Test
+    void ritualsStepsHandoffsAndRevocationsShowUpOnTheScrape() {
+        String before = scrape();
+        TestAgent agent = TestAgent.register("Metric");
+        UUID done = Api.startRitual(Map.of("steps", 4, "participants", List.of("Metric")));
+        TestAgent.Lease lease = agent.lease(5);
+        for (int step = 1; step <= 4; step++) {
+            assertEquals(step, lease.step());
+            var r = agent.complete(lease, true);
+            r.then().statusCode(200);
+            Map<String, Object> next = r.path("next_lease");
+            lease = next == null ? agent.lease(5) : TestAgent.Lease.of(next);
+            if (step == 4) {
+                assertEquals(null, lease, "nothing left");
+            }
+        }
+        assertEquals("COMPLETED", Api.status(done));
+
+        UUID cancelled = Api.startRitual(Map.of("steps", 3, "participants", List.of("Metric")));
+        assertEquals(cancelled, agent.lease(5).ritualId());
+        Api.admin().post("/api/rituals/" + cancelled + "/cancel").then().statusCode(200);
+
+        String after = scrape();
+        assertEquals(2, delta(before, after, "helix_rituals_started_total"));
+        assertEquals(4, delta(before, after, "helix_steps_completed_total"));
+        assertEquals(1, delta(before, after, "helix_rituals_finished_total{status=\"COMPLETED\"}"));
+        assertEquals(1, delta(before, after, "helix_rituals_finished_total{status=\"CANCELLED\"}"));
+        assertEquals(1, delta(before, after, "helix_leases_revoked_total{reason=\"ritual_ended\"}"));
+        assertEquals(3, delta(before, after, "helix_step_handoff_seconds_count"), "steps 2..4 were handed off");
+        assertTrue(delta(before, after, "helix_lease_wait_seconds_count") >= 2, "the first leases of each ritual waited");
+        assertTrue(after.contains("helix_step_handoff_seconds_bucket{le="), "handoff is a histogram");
+
+        await().untilAsserted(() -> assertEquals(1, value(scrape(), "helix_agents{status=\"ONLINE\"}"),
+                "the census gauge counts the online agent"));
+    }
+
+    @Test
+    void theScrapeCarriesPoolAndStreamGaugesAndNeedsNoKey() {
+        String metrics = scrape();
+        for (String name : List.of("helix_websocket_connections", "helix_sessions_active", "helix_event_streams",
+                "helix_lease_waiting", "sql_pool_active", "sql_pool_queue_size",
+                "sql_pool_queue_delay_seconds_max", "http_server_requests_seconds")) {
+            assertTrue(metrics.contains(name), name + " is exported");
+        }
+    }
+
+    static String scrape() {
+        return RestAssured.given().baseUri(Api.baseUri()).get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    static double delta(String before, String after, String series) {
+        return value(after, series) - value(before, series);
+    }
+
+    /** A series' value; a series not exported yet counts as 0, as Prometheus' increase() would treat it. */
+    static double value(String scrape, String series) {
+        String name = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
+        String labels = series.contains("{") ? series.substring(series.indexOf('{') + 1, series.length() - 1) : "";
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$").matcher(scrape);
+        double sum = 0;
+        while (m.find()) {
+            if (m.group(1) == null || m.group(1).contains(labels)) {
+                sum += Double.parseDouble(m.group(2));
+            }
+        }
+        return sum;
+    }
+}
