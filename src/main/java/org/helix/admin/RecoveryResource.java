@@ -1,5 +1,6 @@
 package org.helix.admin;
 
+import java.util.LinkedHashSet;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -18,6 +19,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.agents.AgentService;
@@ -175,7 +179,7 @@ public class RecoveryResource {
             throw ProblemException.badRequest("a JSON body with agents[] is required");
         }
         Caller caller = caller();
-        List<String> names = List.copyOf(new java.util.LinkedHashSet<>(request.agents()));
+        List<String> names = List.copyOf(new LinkedHashSet<>(request.agents()));
         return db.inTransaction(tx -> agents.reinit(tx, names).flatMap(done -> audit.record(tx, caller.principal(),
                         "agents.reinit", "agents:" + String.join(",", names), null,
                         new JsonObject().put("agents", done.stream().map(a -> Map.of("agent", a.name(), "epoch", a.epoch(),
@@ -204,11 +208,13 @@ public class RecoveryResource {
     @POST
     @Path("api-keys")
     @Operation(summary = "Create an API key; the key is shown in this answer only")
+    @APIResponse(responseCode = "201", description = "Created; the key is shown in this answer only",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiKeys.NewKey.class)))
     public Uni<Response> createKey(@Valid AdminRequests.CreateKey request) {
         if (request == null) {
             throw ProblemException.badRequest("a JSON body with name and roles is required");
         }
-        List<String> roles = List.copyOf(new java.util.LinkedHashSet<>(request.roles()));
+        List<String> roles = List.copyOf(new LinkedHashSet<>(request.roles()));
         return keys.create(caller(), request.name(), roles)
                 .map(key -> Response.created(URI.create("/admin/api-keys/" + key.id())).entity(key).build());
     }
@@ -223,6 +229,7 @@ public class RecoveryResource {
     @DELETE
     @Path("api-keys/{id}")
     @Operation(summary = "Revoke an API key, at once on every replica")
+    @APIResponse(responseCode = "204", description = "Revoked")
     public Uni<Response> revokeKey(@PathParam("id") String id) {
         return keys.revoke(caller(), Params.uuid("API key", id)).replaceWith(Response.noContent().build());
     }

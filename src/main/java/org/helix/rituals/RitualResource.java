@@ -14,6 +14,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.platform.Params;
@@ -42,6 +45,8 @@ public class RitualResource {
     @Path("api/rituals")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a ritual", description = "202 with Location; the same Idempotency-Key and body within 24 h answer the original 202 again")
+    @APIResponse(responseCode = "202", description = "Accepted; Location names the ritual",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RitualAccepted.class)))
     public Uni<Response> start(@Valid StartRitualRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
         return rituals.start(request, Caller.of(identity), idempotencyKey)
                 .map(accepted -> Response.accepted(accepted)
@@ -52,6 +57,8 @@ public class RitualResource {
     @Path("ritual")
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start a ritual (alias of POST /api/rituals for existing clients)")
+    @APIResponse(responseCode = "202", description = "Accepted; Location names the ritual",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = RitualAccepted.class)))
     public Uni<Response> startAlias(@Valid StartRitualRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
         return start(request, idempotencyKey);
     }

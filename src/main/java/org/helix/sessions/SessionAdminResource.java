@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.platform.Params;
@@ -54,6 +55,7 @@ public class SessionAdminResource {
     @DELETE
     @Path("{id}")
     @Operation(summary = "End a session and close its connections on every replica")
+    @APIResponse(responseCode = "204", description = "Ended")
     public Uni<Response> end(@PathParam("id") String id) {
         return sessions.end(Params.uuid("session", id), Caller.of(identity)).replaceWith(Response.noContent().build());
     }

@@ -12,6 +12,9 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.events.EventHub;
@@ -47,6 +50,8 @@ public class SessionResource {
     @Path("api/sessions")
     @RolesAllowed({Roles.RITUALS, Roles.ADMIN})
     @Operation(summary = "Create a client session for live streams (at most 5 per key: the oldest is evicted)")
+    @APIResponse(responseCode = "201", description = "The session; connect to /ws?session_id=…&resume_token=…",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = SessionGrant.class)))
     public Uni<Response> create() {
         return sessions.create(Caller.of(identity))
                 .map(grant -> Response.created(URI.create("/api/sessions/" + grant.sessionId())).entity(grant).build());
@@ -56,6 +61,7 @@ public class SessionResource {
     @Path("api/sessions/{id}")
     @RolesAllowed({Roles.RITUALS, Roles.ADMIN})
     @Operation(summary = "Log out: the session and its connections end at once")
+    @APIResponse(responseCode = "204", description = "Ended")
     public Uni<Response> end(@PathParam("id") String id) {
         return sessions.end(Params.uuid("session", id), Caller.of(identity)).replaceWith(Response.noContent().build());
     }
@@ -63,6 +69,7 @@ public class SessionResource {
     @GET
     @Path("ws/stats")
     @PermitAll
+    @Tag(name = "Public")
     @Operation(summary = "WebSocket counters of this replica and the sessions alive in the cluster")
     public Uni<WsStats> stats() {
         return sessions.activeCount().map(active -> new WsStats(connections.active(), connections.connectionsToday(),
