@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,9 @@ class CrashRecoveryIT {
     @Test
     void afterKill9AndRestartEveryRitualCompletesAndNothingRunsTwice() throws Exception {
         TestDb.reset();
-        try (AppProcess app = AppProcess.create("crash-recovery", Map.of("HELIX_SWEEP_INTERVAL", "1s"))) {
+        try (AppProcess app = AppProcess.create("crash-recovery", Map.of("HELIX_SWEEP_INTERVAL", "1s",
+                // production's log format, so the log fields are checked too
+                "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
             List<HttpAgent> agents = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
@@ -100,6 +103,15 @@ class CrashRecoveryIT {
             assertEquals(harmony, TestDb.number("select harmony from ucf_state"), 1e-9);
             int exit = app.terminate(Duration.ofSeconds(20));
             assertTrue(exit == 0 || exit == 143, "a clean exit on SIGTERM (143 = the JVM's 128 + SIGTERM), was " + exit);
+
+            List<JsonObject> logged = Files.readAllLines(app.log()).stream().filter(l -> l.startsWith("{"))
+                    .map(JsonObject::new).toList();
+            assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("ritual accepted")
+                            && rituals.contains(UUID.fromString(l.getJsonObject("mdc").getString("ritual_id")))),
+                    "JSON log lines carry the ritual id as a field");
+            assertTrue(logged.stream().anyMatch(l -> l.getString("message").contains("lost (timeout)")
+                            && l.getJsonObject("mdc").containsKey("ritual_id") && l.getJsonObject("mdc").containsKey("agent_id")),
+                    "a lost attempt is logged with its ritual and agent ids");
         }
     }
 

@@ -9,6 +9,7 @@ import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ContainerResponseContext;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
  * agent throughput is never capped by a request rate. Buckets live in a bounded Caffeine cache and are
  * dropped two minutes after their last use; limits are per replica.
  */
+// the cache and node classes Caffeine picks by name for expireAfterAccess + maximumSize (native image)
+@RegisterForReflection(classNames = {"com.github.benmanes.caffeine.cache.SSMSA", "com.github.benmanes.caffeine.cache.PSAMS"})
 @ApplicationScoped
 public class RateLimits {
 
