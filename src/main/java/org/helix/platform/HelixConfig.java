@@ -200,6 +200,15 @@ public interface HelixConfig {
         @WithDefault("3s")
         Duration connectTimeout();
 
+        /**
+         * A pooled connection that has received nothing for this long is closed. Without it a connection whose
+         * peer vanished silently (a NAT or firewall losing its state, a host power loss) waits for an answer
+         * until the kernel gives up, minutes later, and the pool slowly fills with them. Must exceed
+         * {@link #timeout()}, which bounds every healthy answer, and the pool's idle timeout.
+         */
+        @WithDefault("90s")
+        Duration deadAfter();
+
         /** How often the database is probed for readiness (and, while it is down, for its return). */
         @WithDefault("1s")
         Duration probeInterval();

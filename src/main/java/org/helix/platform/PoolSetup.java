@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pool's discipline beyond what Quarkus exposes: a bound on waiting for a connection (then the request
  * fails with 503 rather than hanging), a bounded wait queue, a short connect timeout so an unreachable
- * database is noticed at once, TCP keep-alive so half-open connections die, and a server-side
+ * database is noticed at once, silent (half-open) connections closed after helix.db.dead-after, and a server-side
  * statement timeout equal to the call timeout, so a call we gave up on also stops holding its connection.
  */
 @Singleton
@@ -44,6 +44,8 @@ public class PoolSetup implements PgPoolCreator {
                     // the hot-path statements are PK-driven CTEs that take longer to plan than to run; a
                     // cached generic plan is as good as a custom one for them
                     .addProperty("plan_cache_mode", "force_generic_plan");
+            // keep-alive probes only start after the kernel's 2 h; silence is the faster sign of a dead peer
+            options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setReadIdleTimeout((int) db.deadAfter().toMillis());
         }
         return PgBuilder.pool().with(pool).connectingTo(input.pgConnectOptionsList().get(0)).using(input.vertx()).build();
     }

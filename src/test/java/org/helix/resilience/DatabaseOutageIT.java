@@ -115,6 +115,50 @@ class DatabaseOutageIT {
         }
     }
 
+    @Test
+    void connectionsWhosePeerVanishedSilentlyAreReplaced() throws Exception {
+        TestDb.reset();
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+             AppProcess app = AppProcess.create("silent-peer", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
+                     "QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE", "4", "QUARKUS_DATASOURCE_REACTIVE_IDLE_TIMEOUT", "PT60S",
+                     "HELIX_DB_TIMEOUT", "2s", "HELIX_DB_DEAD_AFTER", "5s", "HELIX_SWEEP_ENABLED", "false"))) {
+            app.start().awaitReady(Duration.ofSeconds(60));
+            // open every pooled connection
+            List<Thread> warm = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                Thread t = new Thread(() -> {
+                    try {
+                        get(app, "/api/rituals?limit=1");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                t.start();
+                warm.add(t);
+            }
+            for (Thread t : warm) {
+                t.join();
+            }
+
+            proxy.silenceOpenConnections();
+            long silencedAt = System.nanoTime();
+            int failed = 0;
+            int inARow = 0;
+            while (inARow < 10) {
+                assertTrue(System.nanoTime() - silencedAt < Duration.ofSeconds(30).toNanos(),
+                        "the pool never replaced its dead connections: " + failed + " requests failed");
+                int status = get(app, "/api/rituals?limit=1");
+                inARow = status == 200 ? inARow + 1 : 0;
+                failed += status == 200 ? 0 : 1;
+                assertTrue(status == 200 || status == 503, "only 503 while connections are dead, got " + status);
+            }
+            long recoveredAfter = (System.nanoTime() - silencedAt) / 1_000_000;
+            System.out.printf("MEASURED silent peer: every pooled connection dead; %d requests answered 503, all served "
+                    + "again %d ms later (dead-after 5 s, call timeout 2 s)%n", failed, recoveredAfter);
+            assertTrue(recoveredAfter < 15_000, "recovered after " + recoveredAfter + " ms");
+        }
+    }
+
     static int get(AppProcess app, String path) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(app.url(path))).timeout(Duration.ofSeconds(30))
                         .header("Authorization", "Bearer " + AppProcess.ADMIN_KEY).build(),

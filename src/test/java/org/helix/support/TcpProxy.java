@@ -16,6 +16,8 @@ public final class TcpProxy implements AutoCloseable {
     private final String targetHost;
     private final int targetPort;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    /** Connections whose peer "vanished": bytes are swallowed both ways and nothing is ever closed. */
+    private final Set<Socket> silenced = ConcurrentHashMap.newKeySet();
     private volatile ServerSocket server;
 
     public TcpProxy(String targetHost, int targetPort) throws IOException {
@@ -35,6 +37,15 @@ public final class TcpProxy implements AutoCloseable {
         for (Socket socket : sockets) {
             socket.close();
         }
+        sockets.clear();
+    }
+
+    /**
+     * The open connections go silent without a FIN or RST, as when a firewall or NAT loses their state: the
+     * application's writes are acknowledged and answered never. New connections work as before.
+     */
+    public synchronized void silenceOpenConnections() {
+        silenced.addAll(sockets);
         sockets.clear();
     }
 
@@ -69,8 +80,10 @@ public final class TcpProxy implements AutoCloseable {
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                    out.write(buffer, 0, n);
-                    out.flush();
+                    if (!silenced.contains(from)) {
+                        out.write(buffer, 0, n);
+                        out.flush();
+                    }
                 }
             } catch (IOException e) {
                 // either side closed
@@ -95,5 +108,8 @@ public final class TcpProxy implements AutoCloseable {
     @Override
     public void close() throws IOException {
         cut();
+        for (Socket socket : silenced) {
+            socket.close();
+        }
     }
 }
