@@ -92,8 +92,9 @@ public class LeaseWaiters {
         for (LostAttempts.Lost step : lost) {
             if (step.status() == StepStatus.READY) {
                 long backoff = Math.max(1, Duration.between(now, step.readyAt()).toMillis());
-                vertx.setTimer(backoff, t -> ready(List.of(), 1));
-                vertx.setTimer(backoff + preferOtherMillis, t -> ready(List.of(), 1));
+                // two: the first eligible waiter may be the agent that lost the attempt, which must wait its turn
+                vertx.setTimer(backoff, t -> ready(step.participants(), 2));
+                vertx.setTimer(backoff + preferOtherMillis, t -> ready(step.participants(), 1));
             }
         }
     }

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -32,15 +33,17 @@ public class LostAttempts {
         LEASE("select ritual_id, number from step where ritual_id = $6 and number = $7 and status = 'LEASED'"
                 + " and lease_token = $8 and ($9::uuid is null or agent_id = $9) and lease_expires_at > $1",
                 " and s.lease_token = $8", false),
-        /** $6 batch size */
-        EXPIRED("select ritual_id, number from step where status = 'LEASED' and lease_expires_at <= $1"
-                + " order by lease_expires_at limit $6", " and s.lease_expires_at <= $1", true),
+        /** $6 batch size; live rituals only, so leftovers of ended ones (RitualEnding) cannot crowd them out */
+        EXPIRED("select s.ritual_id, s.number from step s join ritual r on r.id = s.ritual_id"
+                + " where s.status = 'LEASED' and s.lease_expires_at <= $1 and r.status in ('PENDING', 'RUNNING')"
+                + " order by s.lease_expires_at limit $6", " and s.lease_expires_at <= $1", true),
         /** $6 agent */
         AGENT("select ritual_id, number from step where agent_id = $6 and status = 'LEASED'",
                 " and s.agent_id = $6", false),
         /** $6 batch size: leases still held by agents that are OFFLINE */
         OFFLINE_AGENTS("select s.ritual_id, s.number from step s join agent a on a.id = s.agent_id"
-                + " where s.status = 'LEASED' and a.status = 'OFFLINE' limit $6",
+                + " join ritual r on r.id = s.ritual_id"
+                + " where s.status = 'LEASED' and a.status = 'OFFLINE' and r.status in ('PENDING', 'RUNNING') limit $6",
                 " and s.agent_id in (select id from agent where status = 'OFFLINE')", true),
         /** $6 ritual, $7 step */
         STEP("select ritual_id, number from step where ritual_id = $6 and number = $7 and status = 'LEASED'", "", false);
@@ -56,8 +59,9 @@ public class LostAttempts {
         }
     }
 
-    /** What happened to one step. */
-    public record Lost(UUID ritualId, int step, StepStatus status, int attempt, UUID agentId, Instant readyAt) {
+    /** What happened to one step; {@code participants} say who may take it again (empty: anyone). */
+    public record Lost(UUID ritualId, int step, StepStatus status, int attempt, UUID agentId, Instant readyAt,
+                       List<String> participants) {
     }
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(LostAttempts.class);
@@ -87,7 +91,7 @@ public class LostAttempts {
             for (Row row : rows) {
                 Lost one = new Lost(row.getUUID("ritual_id"), row.getInteger("number"),
                         StepStatus.valueOf(row.getString("status")), row.getInteger("attempt"), row.getUUID("agent_id"),
-                        row.getOffsetDateTime("ready_at").toInstant());
+                        row.getOffsetDateTime("ready_at").toInstant(), Arrays.asList(row.getArrayOfStrings("participants")));
                 lost.add(one);
                 Logs.info(LOG, one.ritualId(), one.agentId(), "step %d attempt %d lost (%s): now %s",
                         one.step(), one.attempt(), reason, one.status());
@@ -115,7 +119,7 @@ public class LostAttempts {
         return """
                 with held as (%s),
                 locked as (
-                    select r.id, r.status, r.max_attempts, r.steps_total, r.steps_completed from ritual r
+                    select r.id, r.status, r.max_attempts, r.steps_total, r.steps_completed, r.participants from ritual r
                     where r.id in (select ritual_id from held) and r.status in ('PENDING', 'RUNNING')
                     for update%s
                 ),
@@ -130,7 +134,7 @@ public class LostAttempts {
                       and s.status = 'LEASED'%s
                     returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at,
                               l.status as ritual_status,
-                              l.steps_total, l.steps_completed
+                              l.steps_total, l.steps_completed, l.participants
                 ),
                 told as (
                     insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
@@ -151,7 +155,7 @@ public class LostAttempts {
                         'steps_total', lost.steps_total, 'reason', $2::text)
                     from lost
                 )
-                select ritual_id, number, status, attempt, agent_id, ready_at from lost
+                select ritual_id, number, status, attempt, agent_id, ready_at, participants from lost
                 """.formatted(selection.held, selection.skipLocked ? " skip locked" : "", backoff, selection.guard);
     }
 }

@@ -72,6 +72,36 @@ public class RitualEnding {
                 });
     }
 
+    /**
+     * A lease committed while its ritual was ending escapes the ending's statement (it was still READY in that
+     * statement's snapshot). Such leftovers are released here, at the next sweep, as the ending would have.
+     */
+    public Uni<Integer> releaseLeftovers(SqlClient client, Instant now, int batch) {
+        return client.preparedQuery("""
+                        with leftover as (
+                            select s.ritual_id, s.number from step s join ritual r on r.id = s.ritual_id
+                            where s.status = 'LEASED' and r.status not in ('PENDING', 'RUNNING', 'STALLED')
+                            limit $2 for update of s skip locked
+                        ),
+                        released as (
+                            update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
+                                attempt = greatest(s.attempt - 1, 0)
+                            from leftover where s.ritual_id = leftover.ritual_id and s.number = leftover.number
+                            returning s.ritual_id, s.number, s.agent_id
+                        ),
+                        told as (
+                            insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
+                            select agent_id, ritual_id, number, 'ritual ended', $1 from released
+                        )
+                        select count(*)::int as released from released""")
+                .execute(Tuple.of(ts(now), batch))
+                .map(rows -> {
+                    int released = rows.iterator().next().getInteger("released");
+                    metrics.leasesRevoked("ritual_ended", released);
+                    return released;
+                });
+    }
+
     private static String statement(Selection selection) {
         return """
                 with target as (

@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.helix.platform.Time.ts;
@@ -70,7 +71,8 @@ public class Sweeps {
 
     public Uni<Outcome> sweep() {
         return expiredLeases(0, 0).flatMap(leases -> deadlines(0, 0)
-                .flatMap(rituals -> nudge().replaceWith(new Outcome(leases, rituals))));
+                .flatMap(rituals -> db.bounded(ending.releaseLeftovers(db.pool(), clock.instant(), config.sweep().batchSize()))
+                        .flatMap(ignored -> nudge()).replaceWith(new Outcome(leases, rituals))));
     }
 
     private Uni<Integer> expiredLeases(int batches, int total) {
@@ -117,18 +119,15 @@ public class Sweeps {
         }
         long preferMillis = config.retry().preferOtherAgentFor().toMillis();
         return db.query("""
-                        select count(*) as due from step
-                        where status = 'READY' and attempt > 0 and ready_at <= $2
-                          and (ready_at > $1 or (avoid_agent_id is not null
-                               and ready_at + $3::bigint * interval '1 millisecond' > $1
-                               and ready_at + $3::bigint * interval '1 millisecond' <= $2))""",
+                        select r.participants, count(*) as due from step s join ritual r on r.id = s.ritual_id
+                        where s.status = 'READY' and s.attempt > 0 and s.ready_at <= $2
+                          and (s.ready_at > $1 or (s.avoid_agent_id is not null
+                               and s.ready_at + $3::bigint * interval '1 millisecond' > $1
+                               and s.ready_at + $3::bigint * interval '1 millisecond' <= $2))
+                        group by r.participants""",
                         Tuple.of(ts(since), ts(now), preferMillis))
-                .invoke(rows -> {
-                    long due = rows.iterator().next().getLong("due");
-                    if (due > 0) {
-                        waiters.wake(List.of(), (int) Math.min(due, Integer.MAX_VALUE));
-                    }
-                })
+                .invoke(rows -> rows.forEach(row -> waiters.wake(Arrays.asList(row.getArrayOfStrings("participants")),
+                        (int) Math.min(row.getLong("due"), Integer.MAX_VALUE))))
                 .replaceWithVoid();
     }
 }

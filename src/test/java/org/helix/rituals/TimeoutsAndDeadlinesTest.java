@@ -12,6 +12,10 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -54,6 +58,51 @@ class TimeoutsAndDeadlinesTest {
         assertEquals("COMPLETED", step.get("status"));
         assertEquals("Vega", step.get("agent"));
         assertEquals(1, TestDb.count("select count(*) from lease_revocation where reason = 'timeout'"));
+    }
+
+    @Test
+    void aLostAttemptOfAParticipantsOnlyRitualWakesItsParticipantNotTheAgentsWaitingFirst() throws Exception {
+        UUID ritual = Api.startRitual(Map.of("steps", 1, "step_timeout_seconds", 1, "participants", List.of("Kael")));
+        assertEquals(ritual, kael.lease(1).ritualId());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            // three agents that may not take the step park their long-polls before the participant does
+            for (int i = 0; i < 3; i++) {
+                TestAgent bystander = TestAgent.register("Bystander" + i);
+                pool.submit(() -> bystander.lease(20));
+            }
+            Thread.sleep(300);
+            long parked = System.nanoTime();
+            Future<TestAgent.Lease> retry = pool.submit(() -> kael.lease(20));
+
+            TestAgent.Lease again = retry.get(30, TimeUnit.SECONDS);
+            long waited = (System.nanoTime() - parked) / 1_000_000;
+            assertNotNull(again);
+            assertEquals(2, again.attempt());
+            // timeout 1 s + sweep ≤ 1 s + backoff 200 ms + preference for others 500 ms, far from the 20 s long-poll
+            assertTrue(waited < 5_000, "the participant got its retry after " + waited + " ms");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void leasesLeftInRitualsThatEndedNeitherCrowdOutRealTimeoutsNorStayLeased() {
+        UUID ended = Api.startRitual(Map.of("steps", 600));
+        Api.admin().post("/api/rituals/" + ended + "/cancel").then().statusCode(200);
+        // what a lease racing the cancellation leaves behind, 600 times: more than one sweep batch
+        TestDb.execute("update step set status = 'LEASED', agent_id = (select id from agent where name = 'Kael'),"
+                + " lease_token = gen_random_uuid(), lease_expires_at = now() - interval '1 hour'"
+                + " where ritual_id = '" + ended + "'");
+        UUID live = Api.startRitual(Map.of("steps", 1, "step_timeout_seconds", 1));
+        assertEquals(live, kael.lease(1).ritualId());
+
+        TestAgent.Lease retried = vega.lease(5);
+
+        assertNotNull(retried, "the real expired lease was swept despite the leftovers");
+        assertEquals(2, retried.attempt());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertEquals(0,
+                TestDb.count("select count(*) from step where status = 'LEASED' and ritual_id = '" + ended + "'")));
     }
 
     @Test
