@@ -1,6 +1,7 @@
 package org.helix.rituals;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 
@@ -10,8 +11,9 @@ final class RitualViews {
     }
 
     static RitualView of(Ritual r, String waitingReason) {
-        Double duration = r.startedAt == null ? null
-                : Duration.between(r.startedAt, r.finishedAt != null ? r.finishedAt : r.lastProgressAt).toMillis() / 1000.0;
+        // from acceptance, like the deadline and the ritual_completion event; so far, while it runs
+        OffsetDateTime until = r.finishedAt != null ? r.finishedAt : r.lastProgressAt;
+        Double duration = until == null ? null : Duration.between(r.createdAt, until).toMillis() / 1000.0;
         return new RitualView(r.id, r.status, r.stepsTotal, r.stepsCompleted, r.stepsSkipped, r.currentStep, r.mantra,
                 List.of(r.participants), r.priority, r.stepTimeoutSeconds, r.maxAttempts,
                 harmony(r.ucfBefore), harmony(r.ucfAfter), r.ucfBefore, r.ucfAfter, duration, r.createdAt, r.startedAt,

@@ -69,6 +69,23 @@ public class Sweeps {
                 .replaceWithVoid();
     }
 
+    /**
+     * Forgets what nobody can ask for any more: idempotency keys past their window, and revocations older
+     * than the event retention (their agent never came back to hear of them).
+     */
+    @Scheduled(every = "60s", delayed = "15s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = SweepsDisabled.class)
+    Uni<Void> forget() {
+        Instant now = clock.instant();
+        return db.query("delete from idempotency_key where created_at < $1",
+                        Tuple.of(ts(now.minus(config.ritual().idempotencyWindow()))))
+                .flatMap(ignored -> db.query("delete from lease_revocation where revoked_at < $1",
+                        Tuple.of(ts(now.minus(config.events().retention())))))
+                .onFailure().invoke(e -> LOG.warnf("forgetting old keys and revocations failed: %s", e.getMessage()))
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
     public Uni<Outcome> sweep() {
         return expiredLeases(0, 0).flatMap(leases -> deadlines(0, 0)
                 .flatMap(rituals -> db.bounded(ending.releaseLeftovers(db.pool(), clock.instant(), config.sweep().batchSize()))

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 
@@ -83,5 +84,22 @@ class SweepsConcurrencyTest {
             }));
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get();
+    }
+
+    @Test
+    void oldIdempotencyKeysAndUnheardRevocationsAreForgottenRecentOnesKept() {
+        UUID ritual = Api.startRitual(Map.of("steps", 1));
+        TestDb.execute("insert into idempotency_key (principal, key, request_hash, ritual_id, created_at) values "
+                + "('p', 'old', 'h', '" + ritual + "', now() - interval '25 hours'), "
+                + "('p', 'new', 'h', '" + ritual + "', now() - interval '23 hours')");
+        TestDb.execute("insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at) values "
+                + "(gen_random_uuid(), '" + ritual + "', 1, 'timeout', now() - interval '2 hours'), "
+                + "(gen_random_uuid(), '" + ritual + "', 1, 'timeout', now() - interval '10 minutes')");
+
+        sweeps.forget().await().indefinitely();
+
+        assertEquals(1, TestDb.count("select count(*) from idempotency_key where key = 'new'"));
+        assertEquals(0, TestDb.count("select count(*) from idempotency_key where key = 'old'"));
+        assertEquals(1, TestDb.count("select count(*) from lease_revocation"));
     }
 }
