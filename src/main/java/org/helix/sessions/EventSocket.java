@@ -35,6 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public class EventSocket {
 
     private static final Logger LOG = Logger.getLogger(EventSocket.class);
+    /** Rituals one connection may follow: its filter is client-controlled memory, so it is bounded. */
+    static final int MAX_RITUALS = 1_000;
     static final UserData.TypedKey<Stream> STREAM = new UserData.TypedKey<>("helix.stream");
 
     /** The connection as the event hub sees it. */
@@ -93,6 +95,9 @@ public class EventSocket {
                 for (String id : rituals.split(",")) {
                     stream.rituals.add(UUID.fromString(id.trim()));
                 }
+                if (stream.rituals.size() > MAX_RITUALS) {
+                    return connection.close(new CloseReason(1008, "at most " + MAX_RITUALS + " rituals per connection"));
+                }
             }
             String last = param(connection, "last_event_id");
             lastEventId = last == null || last.isBlank() ? null : Long.parseLong(last);
@@ -127,8 +132,16 @@ public class EventSocket {
             if ("ping".equals(command.getString("type"))) {
                 connection.sendText(new JsonObject().put("event", "pong").encode()).subscribe().with(ok -> { }, e -> { });
             }
-            apply(command.getJsonArray("subscribe"), id -> stream.rituals.add(id));
+            apply(command.getJsonArray("subscribe"), id -> {
+                if (stream.rituals.size() >= MAX_RITUALS && !stream.rituals.contains(id)) {
+                    throw new IllegalStateException("at most " + MAX_RITUALS + " rituals per connection; unsubscribe first");
+                }
+                stream.rituals.add(id);
+            });
             apply(command.getJsonArray("unsubscribe"), id -> stream.rituals.remove(id));
+        } catch (IllegalStateException e) {
+            connection.sendText(new JsonObject().put("event", "error").put("message", e.getMessage()).encode())
+                    .subscribe().with(ok -> { }, x -> { });
         } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
             connection.sendText(new JsonObject().put("event", "error")
                     .put("message", "this stream is read-only; send {\"subscribe\": [ritual ids]} or {\"type\": \"ping\"}")

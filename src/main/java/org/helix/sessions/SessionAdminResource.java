@@ -2,6 +2,7 @@ package org.helix.sessions;
 
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -15,6 +16,8 @@ import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.helix.admin.AuditLog;
+import org.helix.platform.Db;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
@@ -32,10 +35,14 @@ public class SessionAdminResource {
 
     private final SessionService sessions;
     private final SecurityIdentity identity;
+    private final AuditLog audit;
+    private final Db db;
 
-    public SessionAdminResource(SessionService sessions, SecurityIdentity identity) {
+    public SessionAdminResource(SessionService sessions, SecurityIdentity identity, AuditLog audit, Db db) {
         this.sessions = sessions;
         this.identity = identity;
+        this.audit = audit;
+        this.db = db;
     }
 
     @GET
@@ -57,7 +64,14 @@ public class SessionAdminResource {
     @Operation(summary = "End a session and close its connections on every replica")
     @APIResponse(responseCode = "204", description = "Ended")
     public Uni<Response> end(@PathParam("id") String id) {
-        return sessions.end(Params.uuid("session", id), Caller.of(identity)).replaceWith(Response.noContent().build());
+        UUID session = Params.uuid("session", id);
+        Caller caller = Caller.of(identity);
+        String target = "session:" + session;
+        return sessions.end(session, caller)
+                .call(() -> audit.record(db.pool(), caller.principal(), "sessions.end", target, null, null, "ok"))
+                .onFailure(ProblemException.class).call(e -> audit.refused(caller.principal(), "sessions.end", target,
+                        e.getMessage()))
+                .replaceWith(Response.noContent().build());
     }
 
     @POST
@@ -67,6 +81,9 @@ public class SessionAdminResource {
         if (scope != null && !scope.equals("all") && !scope.equals("expired")) {
             throw ProblemException.invalid("scope", "must be 'expired' or 'all'");
         }
-        return sessions.purge("all".equals(scope)).map(n -> Map.of("purged", n));
+        String principal = Caller.of(identity).principal();
+        return sessions.purge("all".equals(scope)).call(n -> audit.record(db.pool(), principal, "sessions.purge",
+                        "sessions:" + (scope == null ? "expired" : scope), null, new JsonObject().put("purged", n), "ok"))
+                .map(n -> Map.of("purged", n));
     }
 }

@@ -2,6 +2,7 @@ package org.helix.sessions;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.helix.support.Api;
 import org.helix.support.RawWebSocket;
@@ -136,6 +137,59 @@ class LiveStreamsTest {
                         "unexpected " + e + " (other ritual " + other + ")");
             }
         }
+    }
+
+    @Test
+    void subscribingByMessageNarrowsTheStreamAndTheFilterIsBounded() throws Exception {
+        TestAgent kael = TestAgent.register("Kael");
+        UUID followed = Api.startRitual(Map.of("steps", 1, "participants", List.of("Kael")));
+        try (WsClient ws = WsClient.connect(port(), null)) {
+            ws.next(5);
+            ws.send(new JsonObject().put("subscribe", new JsonArray().add(followed.toString())));
+            Thread.sleep(200);
+            UUID other = Api.startRitual(Map.of("steps", 1));
+            kael.complete(kael.lease(1)).then().statusCode(200);
+            assertEquals(followed.toString(), ws.next("ritual_completion", 5).getString("ritual_id"));
+            Thread.sleep(300);
+            assertTrue(ws.drain().stream().noneMatch(e -> other.toString().equals(e.getString("ritual_id"))),
+                    "nothing of the ritual it did not subscribe to");
+
+            for (int batch = 0; batch < 11; batch++) {
+                JsonArray ids = new JsonArray();
+                for (int i = 0; i < 100; i++) {
+                    ids.add(UUID.randomUUID().toString());
+                }
+                ws.send(new JsonObject().put("subscribe", ids));
+            }
+            JsonObject error = ws.next("error", 5);
+            assertTrue(error.getString("message").contains("at most 1000 rituals"), error.encode());
+            assertTrue(!ws.closed.isDone(), "the connection stays open");
+        }
+    }
+
+    @Test
+    void operatorsListEndAndPurgeSessionsAndEachActionIsAudited() throws Exception {
+        String first = Api.admin().post("/api/sessions").then().statusCode(201).extract().path("session_id");
+        Map<String, Object> second = Api.admin().post("/api/sessions").then().statusCode(201).extract().as(Map.class);
+        WsClient ws = WsClient.connect(port(), "session_id=" + second.get("session_id") + "&resume_token="
+                + second.get("resume_token"));
+        ws.next(5);
+        List<String> listed = Api.admin().get("/admin/sessions").then().statusCode(200).extract().path("sessions.session_id");
+        assertTrue(listed.containsAll(List.of(first, (String) second.get("session_id"))), listed.toString());
+
+        Api.admin().delete("/admin/sessions/" + first).then().statusCode(204);
+        Api.admin().delete("/admin/sessions/" + first).then().statusCode(404);
+        Api.admin().post("/admin/sessions/purge?scope=all").then().statusCode(200).body("purged", equalTo(1));
+
+        assertEquals(Short.valueOf((short) 4401), ws.closed.get(5, TimeUnit.SECONDS), "purge closed the live connection");
+        assertEquals(0, TestDb.count("select count(*) from client_session"));
+        assertEquals(1, TestDb.count("select count(*) from audit_entry where action = 'sessions.end' and outcome = 'ok'"
+                + " and target = 'session:" + first + "'"));
+        assertEquals(1, TestDb.count("select count(*) from audit_entry where action = 'sessions.end'"
+                + " and outcome like 'refused%'"));
+        assertEquals(1, TestDb.count("select count(*) from audit_entry where action = 'sessions.purge'"
+                + " and after->>'purged' = '1'"));
+        ws.close();
     }
 
     @Test
