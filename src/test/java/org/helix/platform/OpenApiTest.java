@@ -3,25 +3,17 @@ package org.helix.platform;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.path.json.JsonPath;
-import jakarta.ws.rs.HttpMethod;
-import jakarta.ws.rs.Path;
 import org.helix.support.Api;
+import org.helix.support.Endpoints;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.lang.annotation.Annotation;
-import java.lang.reflect.Method;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import java.util.stream.Stream;
 
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.endsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The published API document against the resources the application really has. */
@@ -33,7 +25,7 @@ class OpenApiTest {
         JsonPath doc = RestAssured.given().baseUri(Api.baseUri()).get("/q/openapi?format=json").then().statusCode(200)
                 .extract().jsonPath();
         Map<String, Map<String, Map<String, Object>>> paths = doc.getMap("paths");
-        List<String> endpoints = endpoints();
+        List<String> endpoints = Endpoints.all();
         assertTrue(endpoints.size() >= 35, "found the resources: " + endpoints);
 
         List<String> missing = new ArrayList<>();
@@ -83,35 +75,5 @@ class OpenApiTest {
                 .body(containsString("swagger"));
         RestAssured.given().baseUri(Api.baseUri()).get("/.well-known/helix.json").then().statusCode(200)
                 .body("docs", endsWith("/docs")).body("openapi", endsWith("/q/openapi"));
-    }
-
-    /** "METHOD /path" of every JAX-RS resource method compiled into the application. */
-    static List<String> endpoints() throws IOException, ClassNotFoundException {
-        java.nio.file.Path classes = java.nio.file.Path.of("target/classes");
-        List<String> names;
-        try (Stream<java.nio.file.Path> files = Files.walk(classes)) {
-            names = files.map(f -> classes.relativize(f).toString()).filter(n -> n.endsWith(".class"))
-                    .map(n -> n.substring(0, n.length() - 6).replace('/', '.')).toList();
-        }
-        TreeSet<String> endpoints = new TreeSet<>();
-        for (String name : names) {
-            Class<?> type = Class.forName(name, false, OpenApiTest.class.getClassLoader());
-            Path root = type.getAnnotation(Path.class);
-            if (root == null) {
-                continue;
-            }
-            for (Method method : type.getDeclaredMethods()) {
-                for (Annotation annotation : method.getAnnotations()) {
-                    HttpMethod http = annotation.annotationType().getAnnotation(HttpMethod.class);
-                    if (http != null) {
-                        Path sub = method.getAnnotation(Path.class);
-                        String path = ("/" + root.value() + "/" + (sub == null ? "" : sub.value())).replaceAll("/+", "/");
-                        endpoints.add(http.value() + " " + (path.length() > 1 ? path.replaceAll("/$", "") : path));
-                    }
-                }
-            }
-        }
-        assertFalse(endpoints.isEmpty());
-        return List.copyOf(endpoints);
     }
 }

@@ -28,7 +28,8 @@ class MultiReplicaIT {
     void eventsAndWakeUpsCrossReplicasAndBothSweepSafely() throws Exception {
         TestDb.reset();
         TestDb.execute("truncate replica");
-        Map<String, String> env = Map.of("HELIX_SWEEP_INTERVAL", "1s");
+        // the event pump's fallback poll is pushed out of the way: only NOTIFY can carry events across in time
+        Map<String, String> env = Map.of("HELIX_SWEEP_INTERVAL", "1s", "HELIX_EVENTS_IDLE_POLL", "60s");
         try (AppProcess a = AppProcess.create("replica-a", env); AppProcess b = AppProcess.create("replica-b", env)) {
             a.start();
             b.start();
