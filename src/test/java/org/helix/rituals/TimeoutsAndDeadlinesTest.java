@@ -125,6 +125,26 @@ class TimeoutsAndDeadlinesTest {
     }
 
     @Test
+    void theBackoffDoublesWithEachLostAttemptUpToItsCap() {
+        UUID ritual = Api.startRitual(Map.of("steps", 1, "max_attempts", 5));
+        List<TestAgent> turns = List.of(kael, vega);
+        List<Long> expected = List.of(200L, 400L, 800L, 1_000L); // test profile: 200 ms × 2^(n-1), at most 1 s
+        for (int n = 0; n < expected.size(); n++) {
+            TestAgent agent = turns.get(n % 2);
+            TestAgent.Lease lease = agent.lease(3);
+            assertNotNull(lease, "attempt " + (n + 1) + " offered");
+            assertEquals(n + 1, lease.attempt());
+            OffsetDateTime failedAt = OffsetDateTime.now();
+            agent.fail(lease, "flaky " + (n + 1), true).then().statusCode(200);
+            OffsetDateTime readyAt = OffsetDateTime.parse((String) steps(ritual).get(0).get("ready_at"));
+            long backoff = Duration.between(failedAt, readyAt).toMillis();
+            long want = expected.get(n);
+            assertTrue(backoff >= want * 0.8 - 60 && backoff <= want * 1.2 + 60,
+                    "backoff after attempt " + (n + 1) + ": " + want + " ms ± 20 %, was " + backoff);
+        }
+    }
+
+    @Test
     void theAgentThatLostAnAttemptIsPassedOverWhileAnotherCanTakeTheStep() {
         UUID ritual = Api.startRitual(Map.of("steps", 1));
         kael.fail(kael.lease(1), "flaky", true).then().statusCode(200);
