@@ -1,10 +1,12 @@
 package org.helix.agents;
 
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import org.helix.platform.Periodic;
 import java.util.HashMap;
 import java.util.Map;
 import org.helix.platform.Logs;
 import org.helix.platform.Metrics;
-import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -12,7 +14,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.events.EventLog;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
-import org.helix.platform.SweepsDisabled;
 import org.helix.rituals.LeaseWaiters;
 import org.helix.rituals.LostAttempts;
 import org.jboss.logging.Logger;
@@ -79,13 +80,8 @@ public class Liveness {
         this.events = events;
     }
 
-    @Scheduled(every = "${helix.sweep.interval}", delayed = "${helix.sweep.interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SweepsDisabled.class)
-    Uni<Void> scheduled() {
-        return sweep().onFailure().recoverWithItem(e -> {
-            LOG.warnf("liveness sweep failed: %s", e.getMessage());
-            return 0;
-        }).replaceWithVoid();
+    void start(@Observes StartupEvent event, Periodic periodic) {
+        periodic.every(config.sweep().interval(), "liveness sweep", this::sweep);
     }
 
     /** One pass: statuses first, then the leases of agents now OFFLINE. Returns how many agents changed. */

@@ -1,5 +1,8 @@
 package org.helix.rituals;
 
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import org.helix.platform.Periodic;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -57,16 +60,8 @@ public class Sweeps {
         this.signals = signals;
     }
 
-    @Scheduled(every = "${helix.sweep.interval}", delayed = "${helix.sweep.interval}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SweepsDisabled.class)
-    Uni<Void> scheduled() {
-        return signals.announce()
-                .flatMap(ignored -> sweep())
-                .onFailure().recoverWithItem(e -> {
-                    LOG.warnf("ritual sweep failed: %s", e.getMessage());
-                    return null;
-                })
-                .replaceWithVoid();
+    void start(@Observes StartupEvent event, Periodic periodic) {
+        periodic.every(config.sweep().interval(), "ritual sweep", () -> signals.announce().flatMap(ignored -> sweep()));
     }
 
     /**

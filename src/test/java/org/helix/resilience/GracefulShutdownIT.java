@@ -52,6 +52,9 @@ class GracefulShutdownIT {
                 assertTrue(exitMillis < 10_000, "within the 10 s grace period, took " + exitMillis + " ms");
                 assertEquals(Short.valueOf((short) 1001), portal.closed.get(5, TimeUnit.SECONDS));
                 assertEquals(0, workers.count5xxOtherThan503(), "statuses: " + workers.statuses);
+                // a completion committed but never answered would be a request dropped in flight by the shutdown
+                assertEquals(workers.acknowledged.size(), TestDb.count("select count(*) from step where status = 'COMPLETED'"),
+                        "every completion the service committed was answered");
                 for (String key : workers.acknowledged) {
                     String[] parts = key.split("/");
                     assertEquals(1, TestDb.count("select count(*) from step where ritual_id = '" + parts[0]

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Per-step timeouts, retries with backoff, stalls and the global deadline (test profile: sweeps every 200 ms). */
+/** Per-step timeouts, retries with backoff, stalls and the global deadline (test profile: sweeps every second). */
 @QuarkusTest
 class TimeoutsAndDeadlinesTest {
 
