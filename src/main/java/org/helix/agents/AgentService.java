@@ -1,23 +1,21 @@
 package org.helix.agents;
 
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.Set;
-import java.util.TreeSet;
+import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.smallrye.faulttolerance.api.AsynchronousNonBlocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.faulttolerance.Bulkhead;
 import org.helix.events.EventLog;
 import org.helix.events.EventType;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Logs;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.platform.security.CredentialStore;
 import org.helix.platform.security.Tokens;
+import org.jboss.logging.Logger;
 import org.helix.rituals.LeaseWaiters;
 import org.helix.rituals.LostAttempts;
 
@@ -25,8 +23,12 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import static org.helix.platform.Time.ts;
@@ -39,6 +41,7 @@ import static org.helix.platform.Time.ts;
 @ApplicationScoped
 public class AgentService {
 
+    private static final Logger LOG = Logger.getLogger(AgentService.class);
     public static final String TOKEN_PREFIX = "ha_";
 
     private static final String REGISTER = """
@@ -115,6 +118,8 @@ public class AgentService {
                         credentials.evict(previous);
                     }
                     events.committed();
+                    Logs.info(LOG, null, row.getUUID("id"), "agent %s registered, epoch %d", request.name(),
+                            row.getInteger("epoch"));
                     return new Registration(row.getUUID("id"), request.name(), row.getInteger("epoch"), token,
                             config.agent().heartbeatInterval().toSeconds());
                 });

@@ -1,25 +1,25 @@
 package org.helix.agents;
 
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.event.Observes;
-import org.helix.platform.Periodic;
-import java.util.HashMap;
-import java.util.Map;
-import org.helix.platform.Logs;
-import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.helix.events.EventLog;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
+import org.helix.platform.Periodic;
 import org.helix.rituals.LeaseWaiters;
 import org.helix.rituals.LostAttempts;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 
 import static org.helix.platform.Time.ts;
 

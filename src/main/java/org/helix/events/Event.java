@@ -1,8 +1,8 @@
 package org.helix.events;
 
-import java.time.OffsetDateTime;
 import io.vertx.core.json.JsonObject;
 
+import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /** A committed event as streams send it: flat JSON {@code {id, event, timestamp, ...fields}}, encoded once. */

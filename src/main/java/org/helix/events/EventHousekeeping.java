@@ -1,12 +1,12 @@
 package org.helix.events;
 
-import org.helix.platform.Metrics;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Metrics;
 import org.helix.platform.SweepsDisabled;
 import org.jboss.logging.Logger;
 

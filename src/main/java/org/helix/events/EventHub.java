@@ -1,8 +1,5 @@
 package org.helix.events;
 
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import org.helix.platform.Draining;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -14,10 +11,13 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.helix.platform.ClusterSignals;
 import org.helix.platform.Db;
+import org.helix.platform.Draining;
 import org.helix.platform.HelixConfig;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,5 @@
 package org.helix.platform;
 
-import java.util.function.Supplier;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -15,6 +14,7 @@ import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The Vert.x PostgreSQL pool with the service's discipline: every call is bounded by

@@ -1,20 +1,19 @@
 package org.helix.rituals;
 
-import org.helix.platform.Draining;
-import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.ClusterSignals;
-
-import io.vertx.core.Vertx;
+import org.helix.platform.Draining;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Metrics;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Collection;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;

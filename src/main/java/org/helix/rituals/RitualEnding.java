@@ -1,19 +1,20 @@
 package org.helix.rituals;
 
-import java.util.EnumMap;
-import java.util.Map;
-import org.helix.platform.Logs;
-import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.events.EventType;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
+import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.helix.platform.Time.ts;
@@ -45,7 +46,7 @@ public class RitualEnding {
     public record Ended(UUID ritualId, RitualStatus previous) {
     }
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualEnding.class);
+    private static final Logger LOG = Logger.getLogger(RitualEnding.class);
     private final Map<Selection, String> statements = new EnumMap<>(Selection.class);
     private final Metrics metrics;
 

@@ -1,7 +1,5 @@
 package org.helix.rituals;
 
-import org.helix.platform.Logs;
-import org.helix.platform.Metrics;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
@@ -10,7 +8,10 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.events.EventLog;
 import org.helix.events.EventType;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import org.helix.ucf.UcfService;
+import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +27,7 @@ import static org.helix.platform.Time.ts;
 @ApplicationScoped
 public class RitualFinisher {
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualFinisher.class);
+    private static final Logger LOG = Logger.getLogger(RitualFinisher.class);
 
     private final UcfService ucf;
     private final EventLog events;

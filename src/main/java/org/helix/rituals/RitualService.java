@@ -1,8 +1,5 @@
 package org.helix.rituals;
 
-import java.util.LinkedHashMap;
-import org.helix.platform.Logs;
-import org.helix.platform.Metrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
@@ -15,9 +12,12 @@ import org.helix.events.EventLog;
 import org.helix.events.EventType;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Logs;
+import org.helix.platform.Metrics;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.platform.security.Tokens;
+import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +78,7 @@ public class RitualService {
     private final EventLog events;
     private final ObjectMapper json;
     private final Metrics metrics;
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RitualService.class);
+    private static final Logger LOG = Logger.getLogger(RitualService.class);
 
     public RitualService(Db db, Clock clock, HelixConfig config, AgentService agents, StepLeases leases,
                          LeaseWaiters waiters, RitualEnding ending, EventLog events, ObjectMapper json,

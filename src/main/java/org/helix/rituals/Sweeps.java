@@ -1,17 +1,17 @@
 package org.helix.rituals;
 
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.event.Observes;
-import org.helix.platform.Periodic;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.helix.events.EventLog;
 import org.helix.events.EventType;
 import org.helix.platform.ClusterSignals;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Periodic;
 import org.helix.platform.SweepsDisabled;
 import org.jboss.logging.Logger;
 

@@ -1,6 +1,5 @@
 package org.helix.sessions;
 
-import java.util.function.Consumer;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnClose;
 import io.quarkus.websockets.next.OnError;
@@ -24,6 +23,7 @@ import org.jboss.logging.Logger;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * {@code /ws}: the read-only live event stream. Query parameters: {@code session_id} + {@code resume_token} to

@@ -1,9 +1,9 @@
 package org.helix.sessions;
 
-import org.helix.platform.Draining;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.WebSocketConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.helix.platform.Draining;
 
 import java.time.LocalDate;
 import java.time.ZoneOffset;

@@ -1,11 +1,11 @@
 package org.helix.sessions;
 
-import org.helix.platform.Metrics;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.websockets.next.CloseReason;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.Metrics;
 import org.helix.platform.SweepsDisabled;
 import org.jboss.logging.Logger;
 

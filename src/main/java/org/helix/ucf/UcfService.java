@@ -1,9 +1,5 @@
 package org.helix.ucf;
 
-import java.time.Clock;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
@@ -14,8 +10,12 @@ import org.helix.events.EventLog;
 import org.helix.events.EventType;
 import org.helix.platform.Db;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import static org.helix.platform.Time.ts;

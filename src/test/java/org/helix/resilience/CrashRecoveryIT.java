@@ -109,9 +109,10 @@ class CrashRecoveryIT {
             assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("ritual accepted")
                             && rituals.contains(UUID.fromString(l.getJsonObject("mdc").getString("ritual_id")))),
                     "JSON log lines carry the ritual id as a field");
-            assertTrue(logged.stream().anyMatch(l -> l.getString("message").contains("lost (timeout)")
-                            && l.getJsonObject("mdc").containsKey("ritual_id") && l.getJsonObject("mdc").containsKey("agent_id")),
-                    "a lost attempt is logged with its ritual and agent ids");
+            String agent = agents.get(0).id.toString();
+            assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("agent crash-agent-0 registered")
+                            && agent.equals(l.getJsonObject("mdc").getString("agent_id"))),
+                    "JSON log lines carry the agent id as a field");
         }
     }
 
