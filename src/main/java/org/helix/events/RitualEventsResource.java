@@ -1,6 +1,8 @@
 package org.helix.events;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -14,15 +16,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
-import io.vertx.core.Vertx;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
+import org.helix.platform.security.Caller;
 import org.helix.platform.security.Roles;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -39,12 +42,17 @@ public class RitualEventsResource {
     private final Db db;
     private final Vertx vertx;
     private final HelixConfig config;
+    private final StreamQuota quota;
+    private final SecurityIdentity identity;
 
-    public RitualEventsResource(EventHub hub, Db db, Vertx vertx, HelixConfig config) {
+    public RitualEventsResource(EventHub hub, Db db, Vertx vertx, HelixConfig config, StreamQuota quota,
+                                SecurityIdentity identity) {
         this.hub = hub;
         this.db = db;
         this.vertx = vertx;
         this.config = config;
+        this.quota = quota;
+        this.identity = identity;
     }
 
     @GET
@@ -61,18 +69,25 @@ public class RitualEventsResource {
         } catch (NumberFormatException e) {
             throw ProblemException.invalid("Last-Event-ID", "must be an event id");
         }
+        String principal = Caller.of(identity).principal();
+        int max = config.session().maxSsePerPrincipal();
         return db.query("select 1 from ritual where id = $1", Tuple.of(ritual)).flatMap(rows -> {
             if (rows.size() == 0) {
                 throw ProblemException.notFound("no ritual " + ritual);
             }
+            if (!quota.acquire(principal, max)) {
+                throw new ProblemException(429, "Too Many Requests", "at most " + max
+                        + " open event streams per key; close one first", null, Map.of("Retry-After", "10"));
+            }
             SseStream stream = new SseStream(ritual, sink, sse);
-            return hub.subscribe(stream, lastEventId).invoke(subscription -> {
+            return hub.subscribe(stream, lastEventId).onFailure().invoke(e -> quota.release(principal)).invoke(subscription -> {
                 stream.subscription = subscription;
                 long period = config.session().pingInterval().toMillis();
                 vertx.setPeriodic(period, period, timer -> {
                     if (sink.isClosed() || stream.closed) {
                         vertx.cancelTimer(timer);
                         subscription.cancel();
+                        quota.release(principal); // the timer runs until the stream ends, and stops here once
                         return;
                     }
                     sink.send(sse.newEventBuilder().comment("keep-alive").build())

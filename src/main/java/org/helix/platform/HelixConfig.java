@@ -132,6 +132,10 @@ public interface HelixConfig {
         @WithDefault("1000")
         int maxConnectionsPerIp();
 
+        /** Server-Sent Event streams one principal may hold open on a replica (WebSockets count as sessions). */
+        @WithDefault("50")
+        int maxSsePerPrincipal();
+
         @WithDefault("5s")
         Duration sweepInterval();
     }

@@ -350,6 +350,38 @@ class LiveStreamsTest {
     }
 
     @Test
+    void aKeyHoldsABoundedNumberOfEventStreamsAndAClosedOneFreesItsSlot() throws Exception {
+        UUID ritual = Api.startRitual(Map.of("steps", 1));
+        String key = Api.admin().body(Map.of("name", "sse-portal", "roles", List.of("rituals"))).post("/admin/api-keys")
+                .then().statusCode(201).extract().path("key");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest open = HttpRequest.newBuilder(URI.create("http://localhost:" + port() + "/api/rituals/" + ritual + "/events"))
+                .header("Authorization", "Bearer " + key).build();
+        List<HttpResponse<Stream<String>>> streams = new ArrayList<>();
+        for (int i = 0; i < 3; i++) { // the test profile allows 3
+            HttpResponse<Stream<String>> response = http.send(open, HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, response.statusCode());
+            streams.add(response);
+        }
+        HttpResponse<String> refused = http.send(open, HttpResponse.BodyHandlers.ofString());
+        assertEquals(429, refused.statusCode());
+        assertTrue(refused.body().contains("at most 3 open event streams"), refused.body());
+        assertTrue(refused.headers().firstValue("Retry-After").isPresent());
+
+        streams.get(0).body().close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> {
+            HttpResponse<Stream<String>> again = http.send(open, HttpResponse.BodyHandlers.ofLines());
+            if (again.statusCode() == 200) {
+                streams.add(again);
+                return true;
+            }
+            again.body().close();
+            return false;
+        });
+        streams.forEach(s -> s.body().close());
+    }
+
+    @Test
     void serverSentEventsOfAnUnknownRitualAre404() {
         Api.admin().get("/api/rituals/" + UUID.randomUUID() + "/events").then().statusCode(404);
     }
