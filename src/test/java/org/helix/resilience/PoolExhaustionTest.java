@@ -5,14 +5,21 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import org.helix.support.Api;
+import org.helix.support.TestAgent;
 import org.helix.support.TestDb;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,5 +69,35 @@ class PoolExhaustionTest {
         }
         Api.admin().get("/api/rituals?limit=5").then().statusCode(200);
         Api.request().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void parkedLongPollsHoldNoConnection() throws Exception {
+        TestDb.reset();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<TestAgent.Lease>> parked = new ArrayList<>();
+            for (int i = 0; i < 20; i++) { // five times the pool
+                TestAgent agent = TestAgent.register("parked-" + i);
+                parked.add(pool.submit(() -> agent.lease(5)));
+            }
+            Thread.sleep(500);
+
+            for (int i = 0; i < 10; i++) {
+                long started = System.nanoTime();
+                Api.admin().get("/api/rituals?limit=5").then().statusCode(200);
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(millis < 1_000, "20 parked long-polls left the 4 connections free, yet a read took " + millis + " ms");
+            }
+            UUID ritual = Api.startRitual(Map.of("steps", 1));
+            long leased = 0;
+            for (Future<TestAgent.Lease> f : parked) {
+                TestAgent.Lease lease = f.get(10, TimeUnit.SECONDS);
+                leased += lease != null && lease.ritualId().equals(ritual) ? 1 : 0;
+            }
+            assertEquals(1, leased, "one parked agent was woken with the step, the others timed out empty");
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
