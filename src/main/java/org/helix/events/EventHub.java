@@ -220,11 +220,17 @@ public class EventHub {
             synchronized (subscription) {
                 subscription.lastSent = lastEventId == null ? upTo : lastEventId;
             }
-            if (lastEventId == null || lastEventId >= upTo) {
+            if (lastEventId == null) {
                 subscription.goLive();
                 return Uni.createFrom().item(subscription);
             }
-            return truncationNotice(subscriber, lastEventId)
+            // checked even when the pump is behind the client (it idles without listeners): retention may
+            // have removed what the client missed either way
+            Uni<Void> notice = truncationNotice(subscriber, lastEventId);
+            if (lastEventId >= upTo) {
+                return notice.invoke(subscription::goLive).replaceWith(subscription);
+            }
+            return notice
                     .flatMap(v -> replay(subscription, lastEventId, upTo))
                     .invoke(subscription::goLive)
                     .replaceWith(subscription);

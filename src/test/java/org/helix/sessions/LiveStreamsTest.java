@@ -4,6 +4,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import jakarta.inject.Inject;
+import org.helix.events.EventHousekeeping;
 import org.helix.support.Api;
 import org.helix.support.RawWebSocket;
 import org.helix.support.TestAgent;
@@ -35,6 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The event log, /ws and SSE (test profile: ping 1 s, idle timeout 3 s, outbound queue 64). */
 @QuarkusTest
 class LiveStreamsTest {
+
+    @Inject
+    EventHousekeeping housekeeping;
 
     @BeforeEach
     void clean() {
@@ -379,6 +384,28 @@ class LiveStreamsTest {
             return false;
         });
         streams.forEach(s -> s.body().close());
+    }
+
+    @Test
+    void eventsPastRetentionAreTrimmedAndAResumeFromThemIsToldSo() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            Api.startRitual(Map.of("steps", 1));
+        }
+        List<Long> ids = ids("select id from event order by id");
+        long firstKept = ids.get(ids.size() - 1);
+        TestDb.execute("update event set created_at = now() - interval '2 hours' where id < " + firstKept);
+
+        housekeeping.trim(0).await().indefinitely();
+
+        assertEquals(List.of(firstKept), ids("select id from event order by id"), "only the event within the hour is kept");
+        try (WsClient ws = WsClient.connect(port(), "last_event_id=" + ids.get(0))) {
+            assertEquals("session", ws.next(5).getString("event"));
+            JsonObject notice = ws.next(5);
+            assertEquals("replay_truncated", notice.getString("event"), "a resume from a trimmed event is told so");
+            assertEquals(firstKept, notice.getLong("oldest_id"));
+            JsonObject replayed = ws.next(5);
+            assertEquals(firstKept, replayed.getLong("id"), "then what is left is replayed");
+        }
     }
 
     @Test
