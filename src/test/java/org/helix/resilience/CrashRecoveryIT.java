@@ -4,10 +4,10 @@ import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
 import org.helix.support.HttpAgent;
 import org.helix.support.TestDb;
+import org.helix.support.Workers;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,13 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -55,33 +49,24 @@ class CrashRecoveryIT {
                 rituals.add(UUID.fromString(r.body().getString("ritual_id")));
             }
 
-            Set<String> acknowledged = ConcurrentHashMap.newKeySet();
-            List<String> violations = new java.util.concurrent.CopyOnWriteArrayList<>();
-            AtomicInteger completions = new AtomicInteger();
-            AtomicBoolean stop = new AtomicBoolean();
-            ExecutorService pool = Executors.newFixedThreadPool(agents.size());
-            List<Future<?>> workers = new ArrayList<>();
-            for (HttpAgent agent : agents) {
-                workers.add(pool.submit(() -> work(agent, stop, acknowledged, violations, completions)));
-            }
+            Set<String> acknowledged;
+            List<String> violations;
+            int beforeCrash;
+            try (Workers workers = new Workers(agents, 1)) {
+                while (workers.completions.get() < RITUALS * STEPS / 3) {
+                    Thread.sleep(20);
+                }
+                app.kill9();
+                beforeCrash = workers.completions.get();
+                app.start().awaitReady(Duration.ofSeconds(60));
 
-            while (completions.get() < RITUALS * STEPS / 3) {
-                Thread.sleep(20);
-            }
-            app.kill9();
-            int beforeCrash = completions.get();
-            Thread.sleep(1_000);
-            app.start().awaitReady(Duration.ofSeconds(60));
-
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline && TestDb.count("select count(*) from ritual where status = 'COMPLETED'") < RITUALS) {
-                Thread.sleep(250);
-            }
-            stop.set(true);
-            pool.shutdown();
-            assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
-            for (Future<?> w : workers) {
-                w.get();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (System.nanoTime() < deadline
+                        && TestDb.count("select count(*) from ritual where status = 'COMPLETED'") < RITUALS) {
+                    Thread.sleep(250);
+                }
+                acknowledged = workers.acknowledged;
+                violations = workers.violations;
             }
 
             assertTrue(beforeCrash < RITUALS * STEPS, "the crash happened mid-way");
@@ -113,48 +98,6 @@ class CrashRecoveryIT {
             assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("agent crash-agent-0 registered")
                             && agent.equals(l.getJsonObject("mdc").getString("agent_id"))),
                     "JSON log lines carry the agent id as a field");
-        }
-    }
-
-    /** Lease, "work" 5 ms, complete; on a connection error retry the same call until the service answers. */
-    private static Void work(HttpAgent agent, AtomicBoolean stop, Set<String> acknowledged, List<String> violations,
-                             AtomicInteger completions) throws InterruptedException {
-        while (!stop.get()) {
-            try {
-                for (Object o : HttpAgent.leases(agent.lease(1, 1))) {
-                    JsonObject lease = (JsonObject) o;
-                    String key = lease.getString("ritual_id") + "/" + lease.getInteger("step");
-                    if (acknowledged.contains(key)) {
-                        violations.add(key + " leased to " + agent.name + " after its completion was acknowledged");
-                    }
-                    Thread.sleep(5);
-                    completeUntilAnswered(agent, lease, key, stop, acknowledged, completions);
-                }
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        return null;
-    }
-
-    private static void completeUntilAnswered(HttpAgent agent, JsonObject lease, String key, AtomicBoolean stop,
-                                              Set<String> acknowledged, AtomicInteger completions) throws InterruptedException {
-        while (!stop.get()) {
-            try {
-                HttpAgent.Reply r = agent.complete(UUID.fromString(lease.getString("ritual_id")), lease.getInteger("step"),
-                        UUID.fromString(lease.getString("lease_token")), false);
-                if (r.status() == 200) {
-                    acknowledged.add(key);
-                    completions.incrementAndGet();
-                    return;
-                }
-                if (r.status() == 409 || r.status() == 404) {
-                    return; // the lease is gone (expired while we were cut off): someone else will do the step
-                }
-            } catch (IOException e) {
-                // the service is down: keep the result and try again
-            }
-            Thread.sleep(100);
         }
     }
 }
