@@ -49,10 +49,15 @@ public class AuditLog {
                 .replaceWithVoid();
     }
 
+    /** An entry in a statement of its own, for an operation that had no transaction to share. */
+    public Uni<Void> record(String actor, String action, String target, JsonObject before, JsonObject after,
+                            String outcome) {
+        return db.guarded(() -> record(db.pool(), actor, action, target, before, after, outcome));
+    }
+
     /** For a refusal: its own statement, since the refused transaction rolled back. */
     public Uni<Void> refused(String actor, String action, String target, String reason) {
-        return record(db.pool(), actor, action, target, null, null, "refused: " + reason)
-                .onFailure().recoverWithNull();
+        return record(actor, action, target, null, null, "refused: " + reason).onFailure().recoverWithNull();
     }
 
     public Uni<Page> list(int limit, Long before, String action, String target) {

@@ -155,7 +155,7 @@ public class RecoveryResource {
                         .map(v -> new Recovered(s.ritualId(), DONE.get(request.action()), null))
                         .onFailure(ProblemException.class).recoverWithItem(e -> new Recovered(s.ritualId(), "refused", e.getMessage())))
                 .collect().asList()
-                .flatMap(results -> audit.record(db.pool(), caller.principal(), "rituals.recover", null,
+                .flatMap(results -> audit.record(caller.principal(), "rituals.recover", null,
                                 new JsonObject().put("action", request.action()).put("no_progress_seconds", noProgress),
                                 new JsonObject().put("found", found.size()).put("results", results.size()), "ok")
                         .replaceWith(new RecoverReport(request.action(), found.size(), results))));

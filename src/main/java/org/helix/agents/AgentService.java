@@ -107,12 +107,11 @@ public class AgentService {
                         .flatMap(existing -> existing.size() == 0 ? Uni.createFrom().item(List.<LostAttempts.Lost>of())
                                 : lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent re-registered",
                                 true, true, true, existing.iterator().next().getUUID("id")))
-                        .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args).map(rows -> {
-                            waiters.ready(lost);
-                            return rows;
-                        })))
-                .map(rows -> {
-                    Row row = rows.iterator().next();
+                        .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args).map(rows -> Map.entry(rows, lost))))
+                .map(committed -> {
+                    // after the commit: woken before it, waiters would find the steps still locked
+                    waiters.ready(committed.getValue());
+                    Row row = committed.getKey().iterator().next();
                     String previous = row.getString("previous_token_hash");
                     if (previous != null) {
                         credentials.evict(previous);
@@ -232,7 +231,11 @@ public class AgentService {
     }
 
     /** One agent an operator reinitialised: its new epoch, the leases it lost, its superseded token. */
-    public record Reinitialised(UUID agentId, String name, int epoch, int revoked, String supersededTokenHash) {
+    public record Reinitialised(UUID agentId, String name, int epoch, List<LostAttempts.Lost> lost,
+                                String supersededTokenHash) {
+        public int revoked() {
+            return lost.size();
+        }
     }
 
     /**
@@ -252,14 +255,12 @@ public class AgentService {
                         unknown.removeAll(agents.values());
                         throw ProblemException.notFound("unknown agent(s): " + String.join(", ", unknown));
                     }
-                    Map<UUID, Integer> revoked = new HashMap<>();
+                    Map<UUID, List<LostAttempts.Lost>> revoked = new HashMap<>();
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (UUID id : agents.keySet()) {
                         chain = chain.flatMap(v -> lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now,
-                                "agent reinitialised by an operator", false, true, true, id).invoke(lost -> {
-                                    revoked.put(id, lost.size());
-                                    waiters.ready(lost);
-                                }).replaceWithVoid());
+                                "agent reinitialised by an operator", false, true, true, id)
+                                .invoke(lost -> revoked.put(id, lost)).replaceWithVoid());
                     }
                     return chain.flatMap(v -> tx.preparedQuery("""
                                     with before as (select id, token_hash, status from agent where id = any($1)),
@@ -282,7 +283,7 @@ public class AgentService {
                                 List<Reinitialised> done = new ArrayList<>();
                                 for (Row row : rows) {
                                     done.add(new Reinitialised(row.getUUID("id"), row.getString("name"),
-                                            row.getInteger("epoch"), revoked.getOrDefault(row.getUUID("id"), 0),
+                                            row.getInteger("epoch"), revoked.getOrDefault(row.getUUID("id"), List.of()),
                                             row.getString("old_hash")));
                                 }
                                 return done;
@@ -290,9 +291,12 @@ public class AgentService {
                 });
     }
 
-    /** After the reinitialising transaction committed: the old tokens stop working everywhere. */
+    /** After the reinitialising transaction committed: the old tokens stop working, the steps are offered. */
     public void reinitialised(List<Reinitialised> agents) {
-        agents.forEach(a -> credentials.evict(a.supersededTokenHash()));
+        agents.forEach(a -> {
+            credentials.evict(a.supersededTokenHash());
+            waiters.ready(a.lost());
+        });
         events.committed();
     }
 }

@@ -17,6 +17,7 @@ import org.helix.rituals.LostAttempts;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -82,6 +83,8 @@ public class Liveness {
 
     void start(@Observes StartupEvent event, Periodic periodic) {
         periodic.every(config.sweep().interval(), "liveness sweep", this::sweep);
+        // a gauge, not a promise: the census need not run with every sweep
+        periodic.every(Duration.ofSeconds(5), "agent census", this::census);
     }
 
     /** One pass: statuses first, then the leases of agents now OFFLINE. Returns how many agents changed. */
@@ -104,8 +107,7 @@ public class Liveness {
                                 waiters.ready(lost);
                                 return changed.size();
                             });
-                })
-                .flatMap(changed -> census().replaceWith(changed));
+                });
     }
 
     /** Keeps the agents-by-status gauge current (read by /q/metrics without a query). */

@@ -75,7 +75,6 @@ public class EventHousekeeping {
                         "select greatest(reltuples, 0)::bigint as n from pg_class where relname = 'event'", Tuple.tuple()))
                 .invoke(rows -> metrics.set("helix.events.retained", "Events kept for replay (estimate)", null, null,
                         rows.iterator().next().getLong("n")))
-                .replaceWith(0)
                 .onFailure().invoke(e -> LOG.warnf("event retention: %s", e.getMessage()))
                 .onFailure().recoverWithNull().replaceWithVoid();
     }

@@ -202,9 +202,6 @@ public class EventHub {
         return sent.get();
     }
 
-    public long watermark() {
-        return watermark;
-    }
 
     /**
      * Starts a stream. With {@code lastEventId} the events after it are replayed first (from the table), then

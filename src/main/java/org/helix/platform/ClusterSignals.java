@@ -156,9 +156,10 @@ public class ClusterSignals {
                 .replaceWithVoid();
     }
 
-    /** When the LISTEN connection last (re)subscribed, in System.nanoTime terms. */
-    public long subscribedAtNanos() {
-        return subscribedAtNanos;
+    /** Whether the LISTEN connection was (re-)established after {@code nanos} (System.nanoTime). */
+    public boolean listeningSince(long nanos) {
+        long at = subscribedAtNanos;
+        return at != Long.MIN_VALUE && at - nanos > 0;
     }
 
     public boolean hasPeers() {

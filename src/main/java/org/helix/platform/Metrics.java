@@ -1,7 +1,6 @@
 package org.helix.platform;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -27,6 +26,8 @@ public class Metrics {
     private final Timer handoff;
     private final Counter stepsCompleted;
     private final Counter ritualsStarted;
+    private final Counter attemptsFailed;
+    private final Map<String, Counter> tagged = new ConcurrentHashMap<>();
 
     public Metrics(MeterRegistry registry) {
         this.registry = registry;
@@ -37,6 +38,8 @@ public class Metrics {
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
         this.stepsCompleted = Counter.builder("helix.steps.completed").description("Steps completed").register(registry);
         this.ritualsStarted = Counter.builder("helix.rituals.started").description("Rituals accepted").register(registry);
+        this.attemptsFailed = Counter.builder("helix.attempts.failed").description("Step attempts reported failed by agents")
+                .register(registry);
     }
 
     public void ritualStarted() {
@@ -46,8 +49,7 @@ public class Metrics {
     /** COMPLETED, FAILED, TIMED_OUT or CANCELLED. */
     public void ritualsFinished(String status, int count) {
         if (count > 0) {
-            Counter.builder("helix.rituals.finished").description("Rituals that ended, by final status")
-                    .tag("status", status).register(registry).increment(count);
+            counter("helix.rituals.finished", "Rituals that ended, by final status", "status", status).increment(count);
         }
     }
 
@@ -69,16 +71,19 @@ public class Metrics {
     /** timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
     public void leasesRevoked(String reason, int count) {
         if (count > 0) {
-            Counter.builder("helix.leases.revoked").description("Leases taken back, by reason")
-                    .tag("reason", reason).register(registry).increment(count);
+            counter("helix.leases.revoked", "Leases taken back, by reason", "reason", reason).increment(count);
         }
     }
 
     public void attemptsFailed(int count) {
         if (count > 0) {
-            Counter.builder("helix.attempts.failed").description("Step attempts reported failed by agents")
-                    .register(registry).increment(count);
+            attemptsFailed.increment(count);
         }
+    }
+
+    private Counter counter(String name, String description, String tagKey, String tagValue) {
+        return tagged.computeIfAbsent(name + "|" + tagValue, k -> Counter.builder(name).description(description)
+                .tag(tagKey, tagValue).register(registry));
     }
 
     /** A gauge whose value is set by whoever knows it (a sweep), e.g. {@code helix.agents} with status=ONLINE. */

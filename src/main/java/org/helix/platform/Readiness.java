@@ -32,7 +32,7 @@ public class Readiness implements HealthCheck {
         HealthCheckResponseBuilder response = HealthCheckResponse.named("helix")
                 .withData("database", db.up() ? "up" : "down")
                 .withData("schema", db.migrated() ? "migrated" : "pending")
-                .withData("listening", signals.subscribedAtNanos() - db.downSinceNanos() > 0)
+                .withData("listening", signals.listeningSince(db.downSinceNanos()))
                 .withData("draining", draining.draining());
         for (StartupWork w : work) {
             response.withData(w.name(), w.done() ? "done" : "pending");

@@ -77,8 +77,7 @@ public class StepLeases {
                 from candidate c, ritual r, me
                 where s.ritual_id = c.ritual_id and s.number = c.number and r.id = c.ritual_id
                 returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, r.mantra, r.steps_total,
-                    (select p.completed_at from step p where p.ritual_id = s.ritual_id and p.number = s.number - 1)
-                        as previous_completed_at
+                    s.ready_at
             ),
             pending as (
                 select id from ritual where id in (select ritual_id from leased) and status = 'PENDING'
@@ -188,9 +187,9 @@ public class StepLeases {
                         LeaseGrant grant = LeaseGrant.from(row);
                         remember(grant.ritualId(), grant.stepsTotal());
                         grants.add(grant);
-                        OffsetDateTime previous = row.getOffsetDateTime("previous_completed_at");
-                        if (grant.attempt() == 1 && previous != null) {
-                            metrics.handoff(Duration.between(previous.toInstant(), now));
+                        if (grant.attempt() == 1 && grant.step() > 1) {
+                            // the completion of step n made step n+1 READY at the same instant
+                            metrics.handoff(Duration.between(row.getOffsetDateTime("ready_at").toInstant(), now));
                         }
                     }
                     return grants;
@@ -267,7 +266,6 @@ public class StepLeases {
                 row.getOffsetDateTime("next_expires"), row.getString("mantra"), total);
         List<String> nextReadyFor = next != null && nextLease == null ? Arrays.asList(row.getArrayOfStrings("participants"))
                 : null;
-        metrics.stepCompleted(nextLease != null ? Duration.ZERO : null);
         return new Outcome(new Completion(ritualId, row.getInteger("number"), row.getInteger("steps_completed"),
                 total, false, nextLease), nextReadyFor);
     }
@@ -275,6 +273,7 @@ public class StepLeases {
     private Uni<Completion> afterCompletion(Caller caller, Outcome outcome, boolean eager) {
         events.committed();
         Completion c = outcome.completion();
+        metrics.stepCompleted(c.nextLease() != null ? Duration.ZERO : null);
         if (c.ritualCompleted()) {
             stepsTotal.remove(c.ritualId());
         }

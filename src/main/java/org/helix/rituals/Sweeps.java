@@ -18,7 +18,6 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 
 import static org.helix.platform.Time.ts;
 

@@ -67,8 +67,7 @@ public class EventSocket {
 
         @Override
         public void goingAway() {
-            connection.close(new CloseReason(1001, "server shutting down; reconnect with last_event_id"))
-                    .subscribe().with(ok -> { }, e -> { });
+            // SessionConnections closes every WebSocket with 1001 on drain, also those still opening
         }
     }
 

@@ -17,7 +17,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.admin.AuditLog;
-import org.helix.platform.Db;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
@@ -36,13 +35,11 @@ public class SessionAdminResource {
     private final SessionService sessions;
     private final SecurityIdentity identity;
     private final AuditLog audit;
-    private final Db db;
 
-    public SessionAdminResource(SessionService sessions, SecurityIdentity identity, AuditLog audit, Db db) {
+    public SessionAdminResource(SessionService sessions, SecurityIdentity identity, AuditLog audit) {
         this.sessions = sessions;
         this.identity = identity;
         this.audit = audit;
-        this.db = db;
     }
 
     @GET
@@ -68,7 +65,7 @@ public class SessionAdminResource {
         Caller caller = Caller.of(identity);
         String target = "session:" + session;
         return sessions.end(session, caller)
-                .call(() -> audit.record(db.pool(), caller.principal(), "sessions.end", target, null, null, "ok"))
+                .call(() -> audit.record(caller.principal(), "sessions.end", target, null, null, "ok"))
                 .onFailure(ProblemException.class).call(e -> audit.refused(caller.principal(), "sessions.end", target,
                         e.getMessage()))
                 .replaceWith(Response.noContent().build());
@@ -82,7 +79,7 @@ public class SessionAdminResource {
             throw ProblemException.invalid("scope", "must be 'expired' or 'all'");
         }
         String principal = Caller.of(identity).principal();
-        return sessions.purge("all".equals(scope)).call(n -> audit.record(db.pool(), principal, "sessions.purge",
+        return sessions.purge("all".equals(scope)).call(n -> audit.record(principal, "sessions.purge",
                         "sessions:" + (scope == null ? "expired" : scope), null, new JsonObject().put("purged", n), "ok"))
                 .map(n -> Map.of("purged", n));
     }

@@ -104,10 +104,6 @@ public class SessionConnections {
         return byConnection.size();
     }
 
-    public int addresses() {
-        return byAddress.size();
-    }
-
     public Set<UUID> sessions() {
         return bySession.keySet();
     }
