@@ -1,5 +1,7 @@
 package org.helix.support;
 
+import org.flywaydb.core.Flyway;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -29,6 +31,7 @@ public final class TestDb {
      * in production, so the running application's streams keep their place.
      */
     public static void reset() {
+        migrate();
         // the running application's sweeps hold row locks; TRUNCATE may deadlock with one and simply retries
         for (int attempt = 1; ; attempt++) {
             try {
@@ -39,6 +42,21 @@ public final class TestDb {
                     throw e;
                 }
             }
+        }
+    }
+
+    private static volatile boolean migrated;
+
+    /**
+     * Brings the schema up to date before a test touches it. Test profiles reset the database before the
+     * application under test has started (and migrated), so on a new database this is where V1 first runs.
+     */
+    public static synchronized void migrate() {
+        if (!migrated) {
+            Flyway.configure().dataSource(url(), System.getenv().getOrDefault("HELIX_DB_USER", "helix"),
+                    System.getenv().getOrDefault("HELIX_DB_PASSWORD", "helix"))
+                    .locations("classpath:db/migration").load().migrate();
+            migrated = true;
         }
     }
 
