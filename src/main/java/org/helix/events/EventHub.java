@@ -37,8 +37,13 @@ import static org.helix.platform.Time.ts;
  * cluster signal says another replica did, or a second passes. Ids come from a sequence, so a lower id can
  * commit after a higher one: the pump stops at a missing id until every transaction that was running when
  * it saw the gap has ended (snapshot xmin passed the gap's xmax), or {@code gap-timeout} elapsed, and only
- * then skips it as rolled back. Streams that resume from a {@code last_event_id} replay (last, watermark] from
- * the table, buffer live events meanwhile, then continue live — so no event is sent twice or skipped.
+ * then skips it as rolled back.
+ *
+ * <p>Each stream holds at most {@code outbound-queue} events in memory. A stream that is behind — it resumes
+ * from a {@code last_event_id}, or a burst outran its queue — stops taking events from the pump and reads on
+ * from the table itself, up to the pump's watermark, as fast as its own writes complete; then it is live
+ * again. So a burst never costs memory, never closes a client that keeps reading, and a slow client never
+ * holds back another: only a stream none of whose writes completes for {@code stall-timeout} is closed (1013).
  */
 @ApplicationScoped
 public class EventHub {
@@ -56,25 +61,37 @@ public class EventHub {
             from snap left join lateral (select * from event where id > $1 order by id limit $2) e on true
             order by e.id
             """;
+    /** A stream's own read of the log: what it follows in (after, upTo], where upTo is the pump's watermark. */
+    private static final String CATCH_UP = """
+            select id, type, ritual_id, created_at, payload from event
+            where id > $1 and id <= $2
+              and (cardinality($3::uuid[]) = 0 or ritual_id = any($3) or ($4 and ritual_id is null))
+              and ($4 or ritual_id is not null)
+            order by id limit $5""";
 
     /** A missing id, and the transactions that may still commit it (all those below xmax). */
     private record Gap(long after, long xmax, long seenAtNanos) {
     }
 
-    /** A subscriber and what the hub knows of it. */
+    /** A subscriber and what the hub knows of it. All state changes under the subscription's lock. */
     public final class Subscription {
         final Subscriber subscriber;
-        /** Live events that arrive while the replay runs; bounded by the outbound queue. */
-        private final ArrayDeque<Event> pending = new ArrayDeque<>();
-        /** Live events waiting to be written; bounded by the outbound queue. */
+        /** Events accepted for this stream and not yet handed to it; at most {@code queueLimit}. */
         private final ArrayDeque<Event> queue = new ArrayDeque<>();
         private int inFlight;
-        private long lastSent;
+        /** Every event up to this id that the stream wants has been queued (or sent). */
+        private long position;
+        /** Taking events from the pump; otherwise reading on from the table until it reaches the watermark. */
         private boolean live;
+        private boolean reading;
+        /** When a write last completed, or writes were last started from idle. */
+        private long progressNanos = System.nanoTime();
         private volatile boolean closed;
 
-        Subscription(Subscriber subscriber) {
+        Subscription(Subscriber subscriber, long position, boolean live) {
             this.subscriber = subscriber;
+            this.position = position;
+            this.live = live;
         }
 
         public void cancel() {
@@ -82,31 +99,17 @@ public class EventHub {
             subscriptions.remove(this);
         }
 
+        /** From the pump, in id order. */
         synchronized void offer(Event event) {
-            if (closed || !subscriber.wants(event)) {
+            if (closed || !live || event.id() <= position || !subscriber.wants(event)) {
                 return;
             }
-            if (!live) {
-                pending.add(event);
-                if (pending.size() > queueLimit) {
-                    overflow();
-                }
+            if (queue.size() >= queueLimit) {
+                live = false; // behind: the events from here on are read from the table
                 return;
             }
-            enqueue(event);
-        }
-
-        /** Queues in order; a consumer whose queue passes the limit is one that cannot keep up. */
-        private void enqueue(Event event) {
-            if (event.id() <= lastSent) {
-                return;
-            }
-            lastSent = event.id();
+            position = event.id();
             queue.add(event);
-            if (queue.size() > queueLimit) {
-                overflow();
-                return;
-            }
             drain();
         }
 
@@ -114,31 +117,77 @@ public class EventHub {
         private synchronized void drain() {
             while (!closed && inFlight < WINDOW && !queue.isEmpty()) {
                 Event next = queue.poll();
-                inFlight++;
+                if (inFlight++ == 0) {
+                    progressNanos = System.nanoTime();
+                }
                 sent.incrementAndGet();
                 subscriber.send(next).subscribe().with(ok -> written(), e -> written());
+            }
+            if (!live && !reading && !closed && queue.size() <= queueLimit / 2) {
+                if (position >= watermark) {
+                    live = true; // nothing to read: the pump offers whatever comes next (it moves the watermark first)
+                } else {
+                    reading = true;
+                    vertx.runOnContext(v -> readOn());
+                }
             }
         }
 
         private synchronized void written() {
             inFlight--;
+            progressNanos = System.nanoTime();
             drain();
         }
 
-        private void overflow() {
-            if (!closed) {
-                LOG.debugf("a stream could not keep up; closing it");
-                cancel();
-                queue.clear();
-                pending.clear();
-                subscriber.overflow();
+        /** Reads the next events this stream follows from the table, as many as its queue has room for. */
+        private void readOn() {
+            long after;
+            long upTo = watermark;
+            int room;
+            synchronized (this) {
+                after = position;
+                room = Math.max(1, Math.min(batch, queueLimit - queue.size()));
             }
+            db.query(CATCH_UP, Tuple.of(after, upTo, subscriber.rituals().toArray(UUID[]::new),
+                            subscriber.includesGlobal(), (long) room))
+                    .subscribe().with(rows -> caughtUp(rows, upTo, room), e -> {
+                        LOG.debugf("a stream's read of the event log failed (%s); it retries", e.getMessage());
+                        synchronized (this) {
+                            reading = false;
+                        }
+                        vertx.setTimer(config.events().idlePoll().toMillis(), t -> {
+                            synchronized (this) {
+                                drain();
+                            }
+                        });
+                    });
         }
 
-        synchronized void goLive() {
-            live = true;
-            while (!pending.isEmpty()) {
-                enqueue(pending.poll());
+        private synchronized void caughtUp(RowSet<Row> rows, long upTo, int room) {
+            reading = false;
+            for (Row row : rows) {
+                Event event = event(row);
+                if (event.id() > position) {
+                    position = event.id();
+                    queue.add(event);
+                }
+            }
+            if (rows.size() < room) {
+                // everything this stream follows up to upTo is queued; live again once that is the watermark (the
+                // pump moves the watermark before it offers an event, so nothing falls between the two)
+                position = Math.max(position, upTo);
+                live = position >= watermark;
+            }
+            drain();
+        }
+
+        /** Called by the hub's timer: a stream that has stopped reading is closed. */
+        private synchronized void checkStalled(long now) {
+            if (!closed && inFlight > 0 && now - progressNanos > stallNanos) {
+                LOG.debugf("a stream stopped reading; closing it");
+                cancel();
+                queue.clear();
+                subscriber.overflow();
             }
         }
     }
@@ -157,6 +206,7 @@ public class EventHub {
     private final HelixConfig config;
     private final int queueLimit;
     private final int batch;
+    private final long stallNanos;
 
     public EventHub(Db db, Vertx vertx, Clock clock, ClusterSignals signals, HelixConfig config,
                     Draining draining) {
@@ -172,12 +222,17 @@ public class EventHub {
         this.queueLimit = config.session().outboundQueue();
         // one pass of the pump must fit in a stream's queue, with room for the next
         this.batch = Math.max(16, Math.min(1_000, queueLimit / 2));
+        this.stallNanos = config.session().stallTimeout().toNanos();
     }
 
     void start(@Observes StartupEvent ignored) {
         signals.on(SIGNAL, x -> pumpSoon());
         signals.on(ClusterSignals.RECONNECTED, x -> pumpSoon());
         vertx.setPeriodic(config.events().idlePoll().toMillis(), t -> pumpSoon());
+        vertx.setPeriodic(Math.max(10, config.session().stallTimeout().toMillis() / 4), t -> {
+            long now = System.nanoTime();
+            subscriptions.forEach(s -> s.checkStalled(now));
+        });
     }
 
     /** Events were committed on this replica: deliver them here and tell the others. */
@@ -204,34 +259,25 @@ public class EventHub {
 
 
     /**
-     * Starts a stream. With {@code lastEventId} the events after it are replayed first (from the table), then
-     * the stream continues live; without it the stream starts with the next event.
+     * Starts a stream. With {@code lastEventId} the stream first reads what followed it from the table, then
+     * continues live; without it the stream starts with the next event.
      */
     public Uni<Subscription> subscribe(Subscriber subscriber, Long lastEventId) {
-        Subscription subscription = new Subscription(subscriber);
-        return (watermark < 0 ? initialise() : Uni.createFrom().voidItem()).flatMap(ready -> {
-            // registered before the watermark is read: whatever the pump delivers from now on is buffered, and
-            // whatever it delivered before is in the replay; lastSent drops what falls in both
-            subscriptions.add(subscription);
-            long upTo = watermark;
-            synchronized (subscription) {
-                subscription.lastSent = lastEventId == null ? upTo : lastEventId;
-            }
-            if (lastEventId == null) {
-                subscription.goLive();
-                return Uni.createFrom().item(subscription);
-            }
-            // checked even when the pump is behind the client (it idles without listeners): retention may
-            // have removed what the client missed either way
-            Uni<Void> notice = truncationNotice(subscriber, lastEventId);
-            if (lastEventId >= upTo) {
-                return notice.invoke(subscription::goLive).replaceWith(subscription);
-            }
-            return notice
-                    .flatMap(v -> replay(subscription, lastEventId, upTo))
-                    .invoke(subscription::goLive)
-                    .replaceWith(subscription);
-        });
+        return (watermark < 0 ? initialise() : Uni.createFrom().voidItem())
+                // checked even when the pump is behind the client (it idles without listeners): retention may
+                // have removed what the client missed either way
+                .flatMap(ready -> lastEventId == null ? Uni.createFrom().voidItem() : truncationNotice(subscriber, lastEventId))
+                .map(noticed -> {
+                    // not live until drain() has compared its position with the watermark, after it was added: an
+                    // event the pump handled in between is then read from the table
+                    Subscription subscription = new Subscription(subscriber,
+                            lastEventId == null ? watermark : lastEventId, false);
+                    subscriptions.add(subscription);
+                    synchronized (subscription) {
+                        subscription.drain();
+                    }
+                    return subscription;
+                });
     }
 
     private Uni<Void> truncationNotice(Subscriber subscriber, long lastEventId) {
@@ -245,39 +291,6 @@ public class EventHub {
                     .put("message", "events before " + oldest + " are past their retention and cannot be replayed");
             return subscriber.send(new Event(0, "replay_truncated", null, notice.encode()));
         });
-    }
-
-    /** Replays (after, upTo] in batches, waiting for each batch to be written so a slow reader paces it. */
-    private Uni<Void> replay(Subscription subscription, long after, long upTo) {
-        Subscriber subscriber = subscription.subscriber;
-        UUID[] rituals = subscriber.rituals().toArray(UUID[]::new);
-        return db.query("""
-                        select id, type, ritual_id, created_at, payload from event
-                        where id > $1 and id <= $2
-                          and (cardinality($3::uuid[]) = 0 or ritual_id = any($3) or ($4 and ritual_id is null))
-                          and ($4 or ritual_id is not null)
-                        order by id limit $5""",
-                        Tuple.of(after, upTo, rituals, subscriber.includesGlobal(), (long) batch))
-                .flatMap(rows -> {
-                    if (subscription.closed || rows.size() == 0) {
-                        return Uni.createFrom().voidItem();
-                    }
-                    List<Uni<Void>> writes = new ArrayList<>(rows.size());
-                    long last = after;
-                    synchronized (subscription) {
-                        for (Row row : rows) {
-                            Event event = event(row);
-                            last = event.id();
-                            subscription.lastSent = last;
-                            sent.incrementAndGet();
-                            writes.add(subscriber.send(event));
-                        }
-                    }
-                    long next = last;
-                    return Uni.join().all(writes).andCollectFailures().replaceWithVoid()
-                            .flatMap(v -> rows.size() < batch ? Uni.createFrom().voidItem()
-                                    : replay(subscription, next, upTo));
-                });
     }
 
     private Uni<Void> initialise() {

@@ -7,7 +7,7 @@ import java.util.UUID;
 
 /**
  * One live stream (a WebSocket or an SSE response). The hub hands it events in id order; it must not block.
- * The hub bounds what is in flight to it and calls {@link #overflow()} when the consumer cannot keep up.
+ * The hub bounds what is in flight to it and calls {@link #overflow()} when the consumer has stopped reading.
  */
 public interface Subscriber {
 
@@ -22,7 +22,7 @@ public interface Subscriber {
     /** Sends one event; the Uni completes when it is written. */
     Uni<Void> send(Event event);
 
-    /** Close because the consumer cannot keep up (1013 on a WebSocket). */
+    /** Close because the consumer has stopped reading (1013 on a WebSocket). */
     void overflow();
 
     /** Close because this replica is shutting down (1001 on a WebSocket). */

@@ -125,9 +125,16 @@ public interface HelixConfig {
         @WithDefault("30s")
         Duration pingInterval();
 
-        /** Events queued for one stream before it counts as too slow and is closed with 1013. */
+        /**
+         * Events held in memory for one stream. A stream that falls further behind is not closed for it: it reads
+         * on from the event log at its own pace (see EventHub).
+         */
         @WithDefault("1024")
         int outboundQueue();
+
+        /** A stream none of whose writes has completed for this long has stopped reading: closed with 1013. */
+        @WithDefault("30s")
+        Duration stallTimeout();
 
         @WithDefault("1000")
         int maxConnectionsPerIp();

@@ -6,6 +6,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import jakarta.inject.Inject;
 import org.helix.events.EventHousekeeping;
+import org.helix.events.EventHub;
+import org.helix.events.Subscriber;
 import org.helix.support.Api;
 import org.helix.support.RawWebSocket;
 import org.helix.support.TestAgent;
@@ -40,6 +42,9 @@ class LiveStreamsTest {
 
     @Inject
     EventHousekeeping housekeeping;
+
+    @Inject
+    EventHub hub;
 
     @BeforeEach
     void clean() {
@@ -242,27 +247,115 @@ class LiveStreamsTest {
         }
     }
 
+    /**
+     * A burst of 3,000 events of 4 KB, ten times the outbound queue (256 in the test profile). A fast client and a
+     * steady one that reads far slower than the burst arrives each get every event in order and are never closed:
+     * a stream that falls behind reads on from the event log instead of being dropped, and the pump never waits
+     * for anyone. A client that stops reading is closed: 1013 once its writes stall (after the kernel's socket
+     * buffers, several MB on loopback, are full), or 4408 when it has not answered two pings, whichever comes
+     * first. {@link #aStreamWhoseWritesStallIsClosedWith1013AndHoldsNobodyBack} pins the 1013 without the kernel.
+     */
     @Test
-    void aConsumerThatCannotKeepUpIsClosedWith1013WhileAFastOneReceivesEverything() throws Exception {
+    void aBurstTenTimesTheQueueReachesFastAndSlowReadersWhileAStoppedOneIsClosed() throws Exception {
         try (WsClient fast = WsClient.connect(port(), null);
-             RawWebSocket slow = RawWebSocket.open(port(), null, 4096)) {
+             RawWebSocket steady = RawWebSocket.open(port(), null, 4096);
+             RawWebSocket stopped = RawWebSocket.open(port(), null, 4096)) {
             fast.next(5);
-            TestDb.execute("""
-                    insert into event (type, ritual_id, created_at, payload)
-                    select 'alert', null, now(), jsonb_build_object('n', n, 'pad', repeat('x', 4000))
-                    from generate_series(1, 3000) n""");
+            assertEquals("session", new JsonObject(steady.readText()).getString("event"));
+            insertBurst(3000);
+
+            CompletableFuture<Long> steadyRead = CompletableFuture.supplyAsync(() -> {
+                long last = 0;
+                try {
+                    while (last < 3000) {
+                        String text = steady.readText();
+                        assertNotNull(text, "the steady reader was closed after event " + last);
+                        JsonObject e = new JsonObject(text);
+                        if ("alert".equals(e.getString("event"))) {
+                            assertEquals(last + 1, e.getLong("n"));
+                            last = e.getLong("n");
+                            if (last % 100 == 0) {
+                                Thread.sleep(5); // far slower than the burst arrives
+                            }
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return last;
+            });
 
             long lastN = 0;
             while (lastN < 3000) {
                 JsonObject e = fast.next(10);
-                assertNotNull(e, "the fast client stalled at " + lastN);
+                assertNotNull(e, "the fast client stalled after event " + lastN + " (closed: "
+                        + fast.closed.getNow(null) + ")");
                 if ("alert".equals(e.getString("event"))) {
                     assertEquals(lastN + 1, e.getLong("n"));
                     lastN = e.getLong("n");
                 }
             }
-            assertEquals(1013, slow.awaitCloseCode());
+            assertEquals(3000, steadyRead.get(60, TimeUnit.SECONDS));
+            assertTrue(List.of(1013, 4408).contains(stopped.awaitCloseCode()));
+            assertTrue(!fast.closed.isDone(), "the fast client is never closed");
         }
+    }
+
+    /**
+     * A stream whose writes never complete (a consumer that stopped reading once its buffers were full) is closed
+     * with 1013 within the stall timeout (500 ms in the test profile), while a WebSocket client receives every
+     * event of the same burst — before the stalled one is even closed, so it never waited for it.
+     */
+    @Test
+    void aStreamWhoseWritesStallIsClosedWith1013AndHoldsNobodyBack() throws Exception {
+        CompletableFuture<Long> closedAt = new CompletableFuture<>();
+        Subscriber stalled = new Subscriber() {
+            @Override
+            public java.util.Set<UUID> rituals() {
+                return java.util.Set.of();
+            }
+
+            @Override
+            public io.smallrye.mutiny.Uni<Void> send(org.helix.events.Event event) {
+                return io.smallrye.mutiny.Uni.createFrom().nothing();
+            }
+
+            @Override
+            public void overflow() {
+                closedAt.complete(System.nanoTime());
+            }
+        };
+        try (WsClient fast = WsClient.connect(port(), null)) {
+            fast.next(5);
+            hub.subscribe(stalled, null).await().atMost(Duration.ofSeconds(5));
+            long burstAt = System.nanoTime();
+            insertBurst(1000);
+            long lastN = 0;
+            long threeHundredAt = 0;
+            while (lastN < 1000) {
+                JsonObject e = fast.next(10);
+                assertNotNull(e, "the fast client stalled after event " + lastN);
+                if ("alert".equals(e.getString("event"))) {
+                    lastN = e.getLong("n");
+                    if (lastN == 300) {
+                        threeHundredAt = System.nanoTime();
+                    }
+                }
+            }
+            long closed = closedAt.get(10, TimeUnit.SECONDS);
+            assertTrue(closed - burstAt >= Duration.ofMillis(500).toNanos(), "closed only after the stall timeout");
+            // a hub that paced streams together would hold everyone at the stalled stream's window (16 events)
+            assertTrue(threeHundredAt < closed, "the fast client had 300 events "
+                    + (threeHundredAt - burstAt) / 1_000_000 + " ms after the burst; the stalled stream was closed after "
+                    + (closed - burstAt) / 1_000_000 + " ms");
+        }
+    }
+
+    private static void insertBurst(int events) {
+        TestDb.execute("""
+                insert into event (type, ritual_id, created_at, payload)
+                select 'alert', null, now(), jsonb_build_object('n', n, 'pad', repeat('x', 4000))
+                from generate_series(1, %d) n""".formatted(events));
     }
 
     @Test

@@ -71,6 +71,49 @@ public final class RawWebSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads one data frame's text, answering pings on the way (a masked pong, as a client must); null at a close
+     * frame or the end of the connection.
+     */
+    public String readText() throws IOException {
+        try {
+            while (true) {
+                int first = in.readUnsignedByte();
+                int second = in.readUnsignedByte();
+                long length = second & 0x7f;
+                if (length == 126) {
+                    length = in.readUnsignedShort();
+                } else if (length == 127) {
+                    length = in.readLong();
+                }
+                byte[] payload = new byte[(int) length];
+                in.readFully(payload);
+                switch (first & 0x0f) {
+                    case 0x1 -> {
+                        return new String(payload, StandardCharsets.UTF_8);
+                    }
+                    case 0x8 -> {
+                        return null;
+                    }
+                    case 0x9 -> pong(payload);
+                    default -> {
+                        // pongs and anything else: nothing to do
+                    }
+                }
+            }
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            return null;
+        }
+    }
+
+    private void pong(byte[] payload) throws IOException {
+        // client frames are masked; a zero mask keeps the payload as it is
+        OutputStream out = socket.getOutputStream();
+        out.write(new byte[] {(byte) 0x8a, (byte) (0x80 | payload.length), 0, 0, 0, 0});
+        out.write(payload);
+        out.flush();
+    }
+
     /** Vanishes: a TCP reset, no close frame. */
     public void drop() throws IOException {
         socket.setSoLinger(true, 0);
