@@ -3,10 +3,12 @@ package org.helix.resilience;
 import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
 import org.helix.support.HttpAgent;
+import org.helix.support.OwnDatabase;
 import org.helix.support.TestDb;
 import org.helix.support.Workers;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.time.Duration;
@@ -25,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * from its persisted state, no acknowledged step runs again, and each UCF effect lands exactly once.
  */
 @Tag("process")
+@ExtendWith(OwnDatabase.class)
 class CrashRecoveryIT {
 
     static final int RITUALS = 20;
@@ -32,7 +35,6 @@ class CrashRecoveryIT {
 
     @Test
     void afterKill9AndRestartEveryRitualCompletesAndNothingRunsTwice() throws Exception {
-        TestDb.reset();
         try (AppProcess app = AppProcess.create("crash-recovery", Map.of("HELIX_SWEEP_INTERVAL", "1s",
                 // production's log format, so the log fields are checked too
                 "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"))) {

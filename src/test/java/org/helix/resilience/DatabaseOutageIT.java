@@ -3,11 +3,13 @@ package org.helix.resilience;
 import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
 import org.helix.support.HttpAgent;
+import org.helix.support.OwnDatabase;
 import org.helix.support.TcpProxy;
 import org.helix.support.TestDb;
 import org.helix.support.Workers;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,13 +29,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nothing acknowledged is lost, no step is doubled, each UCF effect happens once.
  */
 @Tag("process")
+@ExtendWith(OwnDatabase.class)
 class DatabaseOutageIT {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     @Test
     void theServiceRidesOutA20SecondOutage() throws Exception {
-        TestDb.reset();
         int rituals = 10;
         int steps = 60;
         try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
@@ -117,7 +119,6 @@ class DatabaseOutageIT {
 
     @Test
     void connectionsWhosePeerVanishedSilentlyAreReplaced() throws Exception {
-        TestDb.reset();
         try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
              AppProcess app = AppProcess.create("silent-peer", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE", "4", "QUARKUS_DATASOURCE_REACTIVE_IDLE_TIMEOUT", "PT60S",

@@ -3,11 +3,13 @@ package org.helix.resilience;
 import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
 import org.helix.support.HttpAgent;
+import org.helix.support.OwnDatabase;
 import org.helix.support.TestDb;
 import org.helix.support.Workers;
 import org.helix.support.WsClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,11 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SIGTERM in the middle of a ritual load: a clean, quick exit, live streams told 1001, no completion lost. */
 @Tag("process")
+@ExtendWith(OwnDatabase.class)
 class GracefulShutdownIT {
 
     @Test
     void sigtermDuringLoadExitsCleanlyAndLosesNothing() throws Exception {
-        TestDb.reset();
         try (AppProcess app = AppProcess.create("graceful-shutdown", Map.of())) {
             app.start().awaitReady(Duration.ofSeconds(60));
             List<HttpAgent> agents = new ArrayList<>();

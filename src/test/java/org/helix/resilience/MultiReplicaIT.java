@@ -3,10 +3,12 @@ package org.helix.resilience;
 import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
 import org.helix.support.HttpAgent;
+import org.helix.support.OwnDatabase;
 import org.helix.support.TestDb;
 import org.helix.support.WsClient;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,12 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Two application instances on one database behave as one service. */
 @Tag("process")
+@ExtendWith(OwnDatabase.class)
 class MultiReplicaIT {
 
     @Test
     void eventsAndWakeUpsCrossReplicasAndBothSweepSafely() throws Exception {
-        TestDb.reset();
-        TestDb.execute("truncate replica");
         // the event pump's fallback poll is pushed out of the way: only NOTIFY can carry events across in time
         Map<String, String> env = Map.of("HELIX_SWEEP_INTERVAL", "1s", "HELIX_EVENTS_IDLE_POLL", "60s");
         try (AppProcess a = AppProcess.create("replica-a", env); AppProcess b = AppProcess.create("replica-b", env)) {

@@ -2,9 +2,11 @@ package org.helix.resilience;
 
 import io.vertx.core.json.JsonObject;
 import org.helix.support.AppProcess;
+import org.helix.support.OwnDatabase;
 import org.helix.support.TestDb;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ConnectException;
 import java.net.URI;
@@ -32,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * request answered (2xx or 503) within a bound, /status responsive throughout, everything consistent after.
  */
 @Tag("process")
+@ExtendWith(OwnDatabase.class)
 class StartupStormIT {
 
     static final int CLIENTS = 1_000;
@@ -49,7 +52,6 @@ class StartupStormIT {
 
     @Test
     void aThousandAgentsStormingAStartingServiceAreAllAnsweredAndConsistent() throws Exception {
-        TestDb.reset();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .executor(Executors.newFixedThreadPool(16)).build();
         List<Answer> answers = Collections.synchronizedList(new ArrayList<>());

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged application (target/quarkus-app/quarkus-run.jar) as a separate process, for the tests that
@@ -26,32 +27,52 @@ public final class AppProcess implements AutoCloseable {
     private final int port;
     private final Map<String, String> env;
     private final Path log;
+    /** What runs the application: nothing (java -jar directly) or the embedded-PostgreSQL launcher. */
+    private final List<String> launcher;
     private Process process;
 
-    private AppProcess(int port, Map<String, String> env, Path log) {
+    private AppProcess(int port, Map<String, String> env, Path log, List<String> launcher) {
         this.port = port;
         this.env = env;
         this.log = log;
+        this.launcher = launcher;
     }
 
-    /** Configured for the test database, with the given extra environment (HELIX_..., QUARKUS_...). */
+    /** Configured for the tests' database now ({@link TestDb#name()}), with the given extra environment (HELIX_..., QUARKUS_...). */
     public static AppProcess create(String name, Map<String, String> extraEnv) throws IOException {
         int port = freePort();
         Map<String, String> env = new HashMap<>();
-        env.put("HELIX_DB_NAME", "helix_test");
+        env.put("HELIX_DB_NAME", TestDb.name());
         env.put("HELIX_SECURITY_BOOTSTRAP_ADMIN_KEY", ADMIN_KEY);
         env.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.putAll(extraEnv);
         Path dir = Path.of("target", "it-logs");
         Files.createDirectories(dir);
-        return new AppProcess(port, env, dir.resolve(name + ".log"));
+        return new AppProcess(port, env, dir.resolve(name + ".log"), List.of());
+    }
+
+    /**
+     * The application as ./demo.sh runs it with HELIX_DB_EMBEDDED=true: under the embedded-PostgreSQL launcher
+     * (src/embedded/java), which keeps the database in HELIX_DB_EMBEDDED_DIR and points HELIX_DB_* at it. The
+     * launcher runs on the test classpath that the build writes to target/embedded.classpath.
+     */
+    public static AppProcess embedded(String name, Map<String, String> extraEnv) throws IOException {
+        AppProcess app = create(name, extraEnv);
+        String classpath = Path.of("target", "test-classes") + File.pathSeparator
+                + Files.readString(Path.of("target", "embedded.classpath")).trim();
+        return new AppProcess(app.port, app.env, app.log,
+                List.of(java(), "-Xmx128m", "-cp", classpath, "org.helix.embedded.EmbeddedPostgresLauncher"));
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     public AppProcess start() throws IOException {
         String jar = System.getProperty("helix.app.jar", "target/quarkus-app/quarkus-run.jar");
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar));
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(java(), "-Xmx512m", "-jar", jar));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
@@ -89,7 +110,7 @@ public final class AppProcess implements AutoCloseable {
     /** SIGTERM, as Kubernetes sends it; returns the exit code. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
-        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly();
             process.waitFor();
             throw new IllegalStateException("did not exit within " + timeout + " of SIGTERM");
@@ -115,13 +136,18 @@ public final class AppProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        if (alive() && !launcher.isEmpty()) {
+            // SIGTERM, so that the launcher stops the application and its PostgreSQL rather than orphaning them
+            process.destroy();
+            process.waitFor(40, TimeUnit.SECONDS);
+        }
         if (alive()) {
             process.destroyForcibly();
             process.waitFor();
         }
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }

@@ -7,23 +7,74 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Direct JDBC access to the test database, to reset it and to check invariants behind the API's back. */
+/**
+ * Direct JDBC access to the test database, to reset it and to check invariants behind the API's back. That is
+ * helix_test (the in-process tests share it), or the database of a process-level test's own while
+ * {@link OwnDatabase} has one.
+ */
 public final class TestDb {
+
+    private static final String SHARED = System.getenv().getOrDefault("HELIX_DB_NAME", "helix_test");
+    private static volatile String name = SHARED;
 
     private TestDb() {
     }
 
+    /** The database the tests (and the applications that {@link AppProcess} starts) use now. */
+    public static String name() {
+        return name;
+    }
+
     public static String url() {
+        return url(name);
+    }
+
+    private static String url(String database) {
         String host = System.getenv().getOrDefault("HELIX_DB_HOST", "127.0.0.1");
         String port = System.getenv().getOrDefault("HELIX_DB_PORT", "5432");
-        String name = System.getenv().getOrDefault("HELIX_DB_NAME", "helix_test");
-        return "jdbc:postgresql://" + host + ":" + port + "/" + name;
+        return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
     public static Connection connect() throws SQLException {
-        return DriverManager.getConnection(url(), System.getenv().getOrDefault("HELIX_DB_USER", "helix"),
-                System.getenv().getOrDefault("HELIX_DB_PASSWORD", "helix"));
+        return connect(name);
+    }
+
+    private static Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(url(database), user(), System.getenv().getOrDefault("HELIX_DB_PASSWORD", "helix"));
+    }
+
+    private static String user() {
+        return System.getenv().getOrDefault("HELIX_DB_USER", "helix");
+    }
+
+    /**
+     * Creates an empty database, migrates it, and points the tests at it until {@link #useShared()}. The role needs
+     * CREATEDB, which .ci/prepare-db grants.
+     */
+    static void createAndUse(String database) {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("create database " + database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + database + " as " + user()
+                    + " (does it have CREATEDB? .ci/prepare-db grants it): " + e.getMessage(), e);
+        }
+        name = database;
+        migrate();
+    }
+
+    static void useShared() {
+        name = SHARED;
+    }
+
+    static void drop(String database) {
+        try (Connection c = connect("postgres"); Statement s = c.createStatement()) {
+            s.execute("drop database if exists " + database + " with (force)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop database " + database + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -45,21 +96,19 @@ public final class TestDb {
         }
     }
 
-    private static volatile boolean migrated;
+    private static final Set<String> migrated = ConcurrentHashMap.newKeySet();
 
     /**
      * Brings the schema up to date before a test touches it. Test profiles reset the database before the
      * application under test has started (and migrated), so on a new database this is where V1 first runs.
      */
     public static synchronized void migrate() {
-        if (!migrated) {
-            Flyway.configure().dataSource(url(), System.getenv().getOrDefault("HELIX_DB_USER", "helix"),
-                    System.getenv().getOrDefault("HELIX_DB_PASSWORD", "helix"))
+        if (!migrated.contains(name)) {
+            Flyway.configure().dataSource(url(), user(), System.getenv().getOrDefault("HELIX_DB_PASSWORD", "helix"))
                     .locations("classpath:db/migration").load().migrate();
-            migrated = true;
+            migrated.add(name);
         }
     }
-
     private static void truncate() {
         execute("""
                 truncate ritual, step, agent, lease_revocation, event, idempotency_key, api_key, audit_entry,
