@@ -39,7 +39,7 @@ public class OpenApiDocs implements OASFilter {
             unknown or expired session and 429 for too many connections from one address. The first message is \
             {"event":"session","session_id":…,"resume_token":…}; clients may send {"subscribe":[ids]}, \
             {"unsubscribe":[ids]} or {"type":"ping"}. Close codes: 1001 server shutting down, 1008 invalid query, \
-            1013 consumer too slow, 4401 session ended, 4408 no answer to pings. Reconnect with last_event_id and \
+            1013 consumer stopped reading, 4401 session ended, 4408 no answer to pings. Reconnect with last_event_id and \
             a capped, jittered backoff.""";
 
     static final Map<String, String> TAGS = Map.of(
