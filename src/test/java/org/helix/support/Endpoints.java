@@ -1,5 +1,7 @@
 package org.helix.support;
 
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.Path;
 
@@ -21,6 +23,15 @@ public final class Endpoints {
 
     /** "METHOD /path" of every JAX-RS resource method compiled into the application. */
     public static List<String> all() throws IOException, ClassNotFoundException {
+        return scan(false);
+    }
+
+    /** The endpoints that need credentials: under {@code @RolesAllowed}, on the method or on its class. */
+    public static List<String> secured() throws IOException, ClassNotFoundException {
+        return scan(true);
+    }
+
+    private static List<String> scan(boolean securedOnly) throws IOException, ClassNotFoundException {
         java.nio.file.Path classes = java.nio.file.Path.of("target/classes");
         List<String> names;
         try (Stream<java.nio.file.Path> files = Files.walk(classes)) {
@@ -37,7 +48,9 @@ public final class Endpoints {
             for (Method method : type.getDeclaredMethods()) {
                 for (Annotation annotation : method.getAnnotations()) {
                     HttpMethod http = annotation.annotationType().getAnnotation(HttpMethod.class);
-                    if (http != null) {
+                    boolean secured = method.isAnnotationPresent(RolesAllowed.class)
+                            || (type.isAnnotationPresent(RolesAllowed.class) && !method.isAnnotationPresent(PermitAll.class));
+                    if (http != null && (secured || !securedOnly)) {
                         Path sub = method.getAnnotation(Path.class);
                         String path = ("/" + root.value() + "/" + (sub == null ? "" : sub.value())).replaceAll("/+", "/");
                         endpoints.add(http.value() + " " + (path.length() > 1 ? path.replaceAll("/$", "") : path));
