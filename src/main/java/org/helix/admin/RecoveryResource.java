@@ -23,8 +23,6 @@ import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.helix.agents.AgentService;
-import org.helix.platform.Db;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
@@ -67,21 +65,17 @@ public class RecoveryResource {
     private final Recovery recovery;
     private final StuckRituals stuck;
     private final RitualService rituals;
-    private final AgentService agents;
     private final ApiKeys keys;
     private final AuditLog audit;
-    private final Db db;
     private final SecurityIdentity identity;
 
-    public RecoveryResource(Recovery recovery, StuckRituals stuck, RitualService rituals, AgentService agents,
-                            ApiKeys keys, AuditLog audit, Db db, SecurityIdentity identity) {
+    public RecoveryResource(Recovery recovery, StuckRituals stuck, RitualService rituals, ApiKeys keys, AuditLog audit,
+                            SecurityIdentity identity) {
         this.recovery = recovery;
         this.stuck = stuck;
         this.rituals = rituals;
-        this.agents = agents;
         this.keys = keys;
         this.audit = audit;
-        this.db = db;
         this.identity = identity;
     }
 
@@ -178,15 +172,7 @@ public class RecoveryResource {
         if (request == null) {
             throw ProblemException.badRequest("a JSON body with agents[] is required");
         }
-        Caller caller = caller();
-        List<String> names = List.copyOf(new LinkedHashSet<>(request.agents()));
-        return db.inTransaction(tx -> agents.reinit(tx, names).flatMap(done -> audit.record(tx, caller.principal(),
-                        "agents.reinit", "agents:" + String.join(",", names), null,
-                        new JsonObject().put("agents", done.stream().map(a -> Map.of("agent", a.name(), "epoch", a.epoch(),
-                                "revoked", a.revoked())).toList()), "ok").replaceWith(done)))
-                .invoke(agents::reinitialised)
-                .onFailure(ProblemException.class).call(e -> audit.refused(caller.principal(), "agents.reinit",
-                        "agents:" + String.join(",", names), e.getMessage()))
+        return recovery.reinit(caller(), List.copyOf(new LinkedHashSet<>(request.agents())))
                 .map(done -> new ReinitReport(done.stream()
                         .map(a -> new Reinitialised(a.agentId(), a.name(), a.epoch(), a.revoked())).toList()));
     }

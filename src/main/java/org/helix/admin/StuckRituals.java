@@ -49,52 +49,68 @@ public class StuckRituals {
                                    as participants_alive,
                                (select count(*) from agent a where a.status <> 'OFFLINE') as agents_alive
                         from ritual r join step s on s.ritual_id = r.id and s.number = r.current_step
-                        where r.status in ('PENDING', 'RUNNING', 'STALLED')
+                        where r.status in (%s)
                           and r.last_progress_at < $1::timestamptz - $2::bigint * interval '1 second'
-                        order by r.last_progress_at limit $3""",
+                        order by r.last_progress_at limit $3""".formatted(RitualStatus.sql(RitualStatus.LIVE)),
                         Tuple.of(ts(now), (long) noProgressSeconds, (long) limit))
                 .map(rows -> {
                     List<Stuck> stuck = new ArrayList<>();
                     for (Row row : rows) {
-                        stuck.add(new Stuck(row.getUUID("id"), RitualStatus.valueOf(row.getString("status")),
-                                row.getInteger("current_step"), row.getString("step_status"), row.getString("agent_name"),
-                                row.getInteger("attempt"), row.getOffsetDateTime("last_progress_at"),
-                                row.getOffsetDateTime("deadline_at"), reasons(row, now)));
+                        Current current = new Current(RitualStatus.valueOf(row.getString("status")),
+                                row.getInteger("current_step"), row.getString("step_status"), row.getInteger("attempt"),
+                                row.getString("agent_name"), instant(row, "ready_at"), instant(row, "lease_expires_at"),
+                                row.getInteger("step_timeout_seconds"), row.getString("failure_reason"),
+                                row.getString("error"), List.of(row.getArrayOfStrings("participants")),
+                                row.getLong("participants_alive"), row.getLong("agents_alive"), instant(row, "deadline_at"));
+                        stuck.add(new Stuck(row.getUUID("id"), current.status(), current.step(), current.stepStatus(),
+                                current.agent(), current.attempt(), row.getOffsetDateTime("last_progress_at"),
+                                row.getOffsetDateTime("deadline_at"), reasons(current, now)));
                     }
                     return stuck;
                 });
     }
 
-    private static List<Reason> reasons(Row row, Instant now) {
+    private static Instant instant(Row row, String column) {
+        OffsetDateTime at = row.getOffsetDateTime(column);
+        return at == null ? null : at.toInstant();
+    }
+
+    /** A live ritual that made no progress for a while, and its current step, as the reasons need them. */
+    record Current(RitualStatus status, int step, String stepStatus, int attempt, String agent, Instant readyAt,
+                   Instant leaseExpiresAt, int stepTimeoutSeconds, String failureReason, String error,
+                   List<String> participants, long participantsAlive, long agentsAlive, Instant deadlineAt) {
+    }
+
+    /** Why it is stuck, in the words an operator acts on (at least one reason: no_progress). */
+    static List<Reason> reasons(Current c, Instant now) {
         List<Reason> reasons = new ArrayList<>();
-        int step = row.getInteger("current_step");
-        String stepStatus = row.getString("step_status");
-        if ("STALLED".equals(row.getString("status"))) {
-            reasons.add(new Reason("attempts_exhausted", row.getString("failure_reason")
-                    + (row.getString("error") == null ? "" : " (last error: " + row.getString("error") + ")")));
+        int step = c.step();
+        if (c.status() == RitualStatus.STALLED) {
+            reasons.add(new Reason("attempts_exhausted", c.failureReason()
+                    + (c.error() == null ? "" : " (last error: " + c.error() + ")")));
         }
-        if ("LEASED".equals(stepStatus) && row.getOffsetDateTime("lease_expires_at").toInstant().isBefore(now)) {
-            reasons.add(new Reason("lease_expired", "the lease of step " + step + " held by "
-                    + row.getString("agent_name") + " expired at " + row.getOffsetDateTime("lease_expires_at")));
+        if ("LEASED".equals(c.stepStatus()) && c.leaseExpiresAt().isBefore(now)) {
+            reasons.add(new Reason("lease_expired", "the lease of step " + step + " held by " + c.agent()
+                    + " expired at " + ts(c.leaseExpiresAt())));
         }
-        if ("READY".equals(stepStatus) && row.getInteger("attempt") > 0 && row.getOffsetDateTime("ready_at").toInstant()
-                .plusSeconds(row.getInteger("step_timeout_seconds")).isBefore(now)) {
-            reasons.add(new Reason("expired_lease_not_taken", "step " + step + " lost attempt " + row.getInteger("attempt")
-                    + " (" + row.getString("error") + ") and nobody has leased it since " + row.getOffsetDateTime("ready_at")));
+        if ("READY".equals(c.stepStatus()) && c.attempt() > 0
+                && c.readyAt().plusSeconds(c.stepTimeoutSeconds()).isBefore(now)) {
+            reasons.add(new Reason("expired_lease_not_taken", "step " + step + " lost attempt " + c.attempt()
+                    + " (" + c.error() + ") and nobody has leased it since " + ts(c.readyAt())));
         }
-        String[] participants = row.getArrayOfStrings("participants");
-        if (participants.length > 0 && row.getLong("participants_alive") == 0) {
-            reasons.add(new Reason("participants_offline", "all participants are offline: " + String.join(", ", participants)));
-        } else if (participants.length == 0 && row.getLong("agents_alive") == 0) {
+        if (!c.participants().isEmpty() && c.participantsAlive() == 0) {
+            reasons.add(new Reason("participants_offline", "all participants are offline: "
+                    + String.join(", ", c.participants())));
+        } else if (c.participants().isEmpty() && c.agentsAlive() == 0) {
             reasons.add(new Reason("no_agent_online", "no agent is online"));
         }
-        Duration left = Duration.between(now, row.getOffsetDateTime("deadline_at").toInstant());
+        Duration left = Duration.between(now, c.deadlineAt());
         if (left.compareTo(DEADLINE_NEAR) < 0) {
             reasons.add(new Reason("deadline_near", "the deadline is " + Math.max(0, left.toSeconds()) + " s away"));
         }
         if (reasons.isEmpty()) {
-            reasons.add(new Reason("no_progress", "step " + step + " is " + stepStatus
-                    + (row.getString("agent_name") == null ? "" : " (" + row.getString("agent_name") + ")")));
+            reasons.add(new Reason("no_progress", "step " + step + " is " + c.stepStatus()
+                    + (c.agent() == null ? "" : " (" + c.agent() + ")")));
         }
         return reasons;
     }

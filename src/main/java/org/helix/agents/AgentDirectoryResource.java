@@ -30,7 +30,7 @@ public class AgentDirectoryResource {
     @GET
     @Operation(summary = "Every registered agent with its liveness")
     public Uni<Directory> list() {
-        return agents.all().map(all -> new Directory(all.stream().map(AgentView::of).toList(), all.size(),
-                all.stream().filter(a -> a.status == AgentStatus.ONLINE).count()));
+        return agents.all().map(all -> new Directory(all, all.size(),
+                all.stream().filter(a -> a.status() == AgentStatus.ONLINE).count()));
     }
 }

@@ -17,7 +17,8 @@ import org.helix.platform.security.CredentialStore;
 import org.helix.platform.security.Tokens;
 import org.jboss.logging.Logger;
 import org.helix.rituals.LeaseWaiters;
-import org.helix.rituals.LostAttempts;
+import org.helix.rituals.LostAttempt;
+import org.helix.rituals.RitualStore;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -61,28 +62,26 @@ public class AgentService {
                 returning id, epoch
             ),
             ev as (
-                insert into event (type, ritual_id, created_at, payload)
-                select 'agent_state_change', null, $9, jsonb_build_object('agent_id', up.id, 'agent', $2::text,
-                    'from', (select status from prev), 'to', 'ONLINE', 'reason', 'registered', 'epoch', up.epoch)
-                from up
+                %s
             )
             select up.id, up.epoch, (select token_hash from prev) as previous_token_hash from up
-            """;
+            """.formatted(new EventLog.AgentChange("up.id", "$2::text", "(select status from prev)", "'ONLINE'",
+            "'registered'", "up.epoch").insert("$9", "up"));
 
     private final Db db;
     private final Clock clock;
     private final HelixConfig config;
-    private final LostAttempts lostAttempts;
+    private final RitualStore store;
     private final LeaseWaiters waiters;
     private final CredentialStore credentials;
     private final EventLog events;
 
-    public AgentService(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, LeaseWaiters waiters,
+    public AgentService(Db db, Clock clock, HelixConfig config, RitualStore store, LeaseWaiters waiters,
                         CredentialStore credentials, EventLog events) {
         this.db = db;
         this.clock = clock;
         this.config = config;
-        this.lostAttempts = lostAttempts;
+        this.store = store;
         this.waiters = waiters;
         this.credentials = credentials;
         this.events = events;
@@ -104,9 +103,9 @@ public class AgentService {
         // before agents, so registration cannot deadlock with completions
         return db.inTransaction(tx -> tx.preparedQuery("select id from agent where name = $1")
                         .execute(Tuple.of(request.name()))
-                        .flatMap(existing -> existing.size() == 0 ? Uni.createFrom().item(List.<LostAttempts.Lost>of())
-                                : lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent re-registered",
-                                true, true, true, existing.iterator().next().getUUID("id")))
+                        .flatMap(existing -> existing.size() == 0 ? Uni.createFrom().item(List.<RitualStore.Lost>of())
+                                : store.lose(tx, new RitualStore.OfAgent(existing.iterator().next().getUUID("id")),
+                                LostAttempt.Cause.RE_REGISTERED, null, true, now))
                         .flatMap(lost -> tx.preparedQuery(REGISTER).execute(args).map(rows -> Map.entry(rows, lost))))
                 .map(committed -> {
                     // after the commit: woken before it, waiters would find the steps still locked
@@ -134,12 +133,11 @@ public class AgentService {
                                     where id = $1 and ($2 < 0 or epoch = $2) returning id
                                 ),
                                 ev as (
-                                    insert into event (type, ritual_id, created_at, payload)
-                                    select 'agent_state_change', null, $3, jsonb_build_object('agent_id', $1::uuid,
-                                        'agent', before.name, 'from', before.status, 'to', 'ONLINE', 'reason', 'heartbeat')
-                                    from before, upd where before.status <> 'ONLINE'
+                                    %s
                                 )
-                                select count(*) as found from upd""")
+                                select count(*) as found from upd""".formatted(new EventLog.AgentChange("$1::uuid",
+                                "before.name", "before.status", "'ONLINE'", "'heartbeat'", null)
+                                .insert("$3", "before, upd where before.status <> 'ONLINE'")))
                         .execute(Tuple.of(agentId, epochOf(caller), ts(now), workload))
                         .flatMap(found -> {
                             if (found.iterator().next().getLong("found") == 0) {
@@ -166,8 +164,8 @@ public class AgentService {
     /** A graceful leave: the agent's leases go back to READY at once, without using up an attempt. */
     public Uni<Void> deregister(Caller caller, UUID agentId) {
         Instant now = clock.instant();
-        return db.inTransaction(tx -> lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now, "agent deregistered",
-                        false, true, false, agentId)
+        return db.inTransaction(tx -> store.lose(tx, new RitualStore.OfAgent(agentId), LostAttempt.Cause.DEREGISTERED,
+                        null, true, now)
                 .flatMap(lost -> tx.preparedQuery("""
                                 with before as (select status, name from agent where id = $1),
                                 upd as (
@@ -175,12 +173,11 @@ public class AgentService {
                                     where id = $1 returning id
                                 ),
                                 ev as (
-                                    insert into event (type, ritual_id, created_at, payload)
-                                    select 'agent_state_change', null, $2, jsonb_build_object('agent_id', $1::uuid,
-                                        'agent', before.name, 'from', before.status, 'to', 'OFFLINE', 'reason', 'deregistered')
-                                    from before, upd
+                                    %s
                                 )
-                                select count(*) as found from upd""").execute(Tuple.of(agentId, ts(now)))
+                                select count(*) as found from upd""".formatted(new EventLog.AgentChange("$1::uuid",
+                                "before.name", "before.status", "'OFFLINE'", "'deregistered'", null)
+                                .insert("$2", "before, upd"))).execute(Tuple.of(agentId, ts(now)))
                         .map(rows -> lost)))
                 .map(lost -> {
                     events.committed();
@@ -221,17 +218,27 @@ public class AgentService {
                 });
     }
 
+    /** The id of the agent with this name, inside the caller's transaction (null: none). */
+    public Uni<UUID> idOf(io.vertx.mutiny.sqlclient.SqlConnection tx, String name) {
+        return tx.preparedQuery("select id from agent where name = $1").execute(Tuple.of(name))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id"));
+    }
+
     public Uni<Long> onlineCount() {
         return db.query("select count(*) as n from agent where status <> 'OFFLINE'", Tuple.tuple())
                 .map(rows -> rows.iterator().next().getLong("n"));
     }
 
-    public Uni<List<Agent>> all() {
-        return db.read(() -> Agent.<Agent>find("order by name").list());
+    public Uni<List<AgentView>> all() {
+        return db.query("select * from agent order by name", Tuple.tuple()).map(rows -> {
+            List<AgentView> all = new ArrayList<>(rows.size());
+            rows.forEach(row -> all.add(AgentView.of(row)));
+            return all;
+        });
     }
 
     /** One agent an operator reinitialised: its new epoch, the leases it lost, its superseded token. */
-    public record Reinitialised(UUID agentId, String name, int epoch, List<LostAttempts.Lost> lost,
+    public record Reinitialised(UUID agentId, String name, int epoch, List<RitualStore.Lost> lost,
                                 String supersededTokenHash) {
         public int revoked() {
             return lost.size();
@@ -255,11 +262,11 @@ public class AgentService {
                         unknown.removeAll(agents.values());
                         throw ProblemException.notFound("unknown agent(s): " + String.join(", ", unknown));
                     }
-                    Map<UUID, List<LostAttempts.Lost>> revoked = new HashMap<>();
+                    Map<UUID, List<RitualStore.Lost>> revoked = new HashMap<>();
                     Uni<Void> chain = Uni.createFrom().voidItem();
                     for (UUID id : agents.keySet()) {
-                        chain = chain.flatMap(v -> lostAttempts.apply(tx, LostAttempts.Selection.AGENT, now,
-                                "agent reinitialised by an operator", false, true, true, id)
+                        chain = chain.flatMap(v -> store.lose(tx, new RitualStore.OfAgent(id),
+                                LostAttempt.Cause.REINITIALISED, null, true, now)
                                 .invoke(lost -> revoked.put(id, lost)).replaceWithVoid());
                     }
                     return chain.flatMap(v -> tx.preparedQuery("""
@@ -271,13 +278,11 @@ public class AgentService {
                                         returning a.id, a.name, a.epoch, before.token_hash as old_hash, before.status as previous
                                     ),
                                     ev as (
-                                        insert into event (type, ritual_id, created_at, payload)
-                                        select 'agent_state_change', null, $2, jsonb_build_object('agent_id', upd.id,
-                                            'agent', upd.name, 'from', upd.previous, 'to', 'OFFLINE',
-                                            'reason', 'reinitialised by an operator', 'epoch', upd.epoch)
-                                        from upd
+                                        %s
                                     )
-                                    select id, name, epoch, old_hash from upd order by name""")
+                                    select id, name, epoch, old_hash from upd order by name""".formatted(
+                                    new EventLog.AgentChange("upd.id", "upd.name", "upd.previous", "'OFFLINE'",
+                                            "'reinitialised by an operator'", "upd.epoch").insert("$2", "upd")))
                             .execute(Tuple.of(agents.keySet().toArray(UUID[]::new), ts(now))))
                             .map(rows -> {
                                 List<Reinitialised> done = new ArrayList<>();

@@ -1,5 +1,7 @@
 package org.helix.agents;
 
+import io.vertx.mutiny.sqlclient.Row;
+
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -8,8 +10,10 @@ import java.util.UUID;
 public record AgentView(UUID agentId, String name, String symbol, String role, String layer, List<String> capabilities,
                         AgentStatus status, int workload, int epoch, boolean builtin, OffsetDateTime lastHeartbeatAt) {
 
-    static AgentView of(Agent a) {
-        return new AgentView(a.id, a.name, a.symbol, a.role, a.layer, List.of(a.capabilities), a.status, a.workload, a.epoch,
-                a.builtin, a.lastSeenAt);
+    static AgentView of(Row a) {
+        return new AgentView(a.getUUID("id"), a.getString("name"), a.getString("symbol"), a.getString("role"),
+                a.getString("layer"), List.of(a.getArrayOfStrings("capabilities")),
+                AgentStatus.valueOf(a.getString("status")), a.getInteger("workload"), a.getInteger("epoch"),
+                a.getBoolean("builtin"), a.getOffsetDateTime("last_seen_at"));
     }
 }

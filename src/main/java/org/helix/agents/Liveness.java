@@ -12,8 +12,10 @@ import org.helix.platform.HelixConfig;
 import org.helix.platform.Logs;
 import org.helix.platform.Metrics;
 import org.helix.platform.Periodic;
+import org.helix.platform.DbHealth;
 import org.helix.rituals.LeaseWaiters;
-import org.helix.rituals.LostAttempts;
+import org.helix.rituals.LostAttempt;
+import org.helix.rituals.RitualStore;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -38,10 +40,10 @@ public class Liveness {
     private static final String STATUSES = """
             with due as (
                 select id, name, status as previous,
-                       case when last_seen_at <= $2 then 'OFFLINE' when last_seen_at <= $1 then 'STALE' else 'ONLINE' end
+                       case when last_seen_at <= $2 then 'OFFLINE' when last_seen_at <= $5 then 'STALE' else 'ONLINE' end
                            as next
                 from agent
-                where (status <> 'OFFLINE' and last_seen_at <= $1) or (status = 'STALE' and last_seen_at > $1)
+                where (status <> 'OFFLINE' and last_seen_at <= $5) or (status = 'STALE' and last_seen_at > $1)
                 order by last_seen_at
                 limit $4
                 for update skip locked
@@ -52,31 +54,30 @@ public class Liveness {
                 returning a.id, a.name, due.previous, due.next
             ),
             ev as (
-                insert into event (type, ritual_id, created_at, payload)
-                select 'agent_state_change', null, $3, jsonb_build_object('agent_id', upd.id, 'agent', upd.name,
-                    'from', upd.previous, 'to', upd.next, 'reason', 'heartbeat ' || case when upd.next = 'ONLINE'
-                    then 'resumed' else 'missed' end)
-                from upd
+                %s
             )
             select id, name, previous, next from upd
-            """;
+            """.formatted(new EventLog.AgentChange("upd.id", "upd.name", "upd.previous", "upd.next",
+            "'heartbeat ' || case when upd.next = 'ONLINE' then 'resumed' else 'missed' end", null).insert("$3", "upd"));
 
     private final Db db;
     private final Clock clock;
     private final HelixConfig config;
-    private final LostAttempts lostAttempts;
+    private final RitualStore store;
+    private final DbHealth health;
     private final LeaseWaiters waiters;
     private final EventLog events;
 
     private final Metrics metrics;
 
-    public Liveness(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, LeaseWaiters waiters,
+    public Liveness(Db db, Clock clock, HelixConfig config, RitualStore store, DbHealth health, LeaseWaiters waiters,
                     EventLog events, Metrics metrics) {
+        this.store = store;
+        this.health = health;
         this.metrics = metrics;
         this.db = db;
         this.clock = clock;
         this.config = config;
-        this.lostAttempts = lostAttempts;
         this.waiters = waiters;
         this.events = events;
     }
@@ -91,15 +92,17 @@ public class Liveness {
     public Uni<Integer> sweep() {
         Instant now = clock.instant();
         int batch = config.sweep().batchSize();
-        return db.query(STATUSES, Tuple.of(ts(now.minus(config.agent().staleAfter())),
-                        ts(now.minus(config.agent().offlineAfter())), ts(now), (long) batch))
+        LivenessCutoffs cutoffs = LivenessCutoffs.of(now, config.agent().staleAfter(), config.agent().offlineAfter(),
+                health.reachableSince());
+        return db.query(STATUSES, Tuple.of(ts(cutoffs.staleSince()), ts(cutoffs.offlineIfSilentSince()), ts(now),
+                        (long) batch, ts(cutoffs.staleIfSilentSince())))
                 .flatMap(changed -> {
                     for (Row row : changed) {
                         Logs.info(LOG, null, row.getUUID("id"), "agent %s: %s -> %s",
                                 row.getString("name"), row.getString("previous"), row.getString("next"));
                     }
-                    return db.bounded(lostAttempts.apply(db.pool(), LostAttempts.Selection.OFFLINE_AGENTS, now,
-                                    "agent offline", true, true, true, (long) batch))
+                    return store.lose(new RitualStore.OfOfflineAgents(batch), LostAttempt.Cause.AGENT_OFFLINE, null,
+                                    true, now)
                             .map(lost -> {
                                 if (changed.size() > 0 || !lost.isEmpty()) {
                                     events.committed();

@@ -8,6 +8,7 @@ import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
 import org.helix.platform.Metrics;
 import org.helix.platform.SweepsDisabled;
+import org.helix.ucf.UcfService;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -31,8 +32,13 @@ public class EventHousekeeping {
     private final EventHub hub;
 
     private final Metrics metrics;
+    private final EventLog events;
+    private final UcfService ucf;
 
-    public EventHousekeeping(Db db, Clock clock, HelixConfig config, EventHub hub, Metrics metrics) {
+    public EventHousekeeping(Db db, Clock clock, HelixConfig config, EventHub hub, Metrics metrics, EventLog events,
+                             UcfService ucf) {
+        this.events = events;
+        this.ucf = ucf;
         this.metrics = metrics;
         metrics.gauge("helix.event.streams", "Live event streams (WebSocket and SSE) on this replica", hub::subscribers);
         this.db = db;
@@ -50,16 +56,16 @@ public class EventHousekeeping {
         Instant now = clock.instant();
         long recentMillis = config.events().ucfUpdateInterval().toMillis() * 9 / 10;
         return db.inTransaction(tx -> tx.preparedQuery("""
-                        insert into event (type, ritual_id, created_at, payload)
-                        select 'ucf_update', null, $1, jsonb_build_object('harmony', harmony, 'resilience', resilience,
-                            'prana', prana, 'drishti', drishti, 'klesha', klesha, 'zoom', zoom, 'updated_at', updated_at)
-                        from ucf_state
-                        where pg_try_advisory_xact_lock($2)
-                          and not exists (select 1 from event where type = 'ucf_update'
-                                          and created_at > $1::timestamptz - $3::bigint * interval '1 millisecond')""")
-                        .execute(Tuple.of(ts(now), UCF_UPDATE_LOCK, recentMillis)))
-                .invoke(rows -> {
-                    if (rows.rowCount() > 0) {
+                                select pg_try_advisory_xact_lock($1) and not exists (
+                                    select 1 from event where type = 'ucf_update'
+                                    and created_at > $2::timestamptz - $3::bigint * interval '1 millisecond') as due""")
+                        .execute(Tuple.of(UCF_UPDATE_LOCK, ts(now), recentMillis))
+                        .flatMap(rows -> !rows.iterator().next().getBoolean("due") ? Uni.createFrom().item(false)
+                                : ucf.current(tx).flatMap(reading -> events.append(tx, null, now,
+                                        new EventLog.UcfUpdate(reading.field().toJson(), reading.updatedAt().toInstant())))
+                                .replaceWith(true)))
+                .invoke(written -> {
+                    if (written) {
                         hub.poke();
                     }
                 })

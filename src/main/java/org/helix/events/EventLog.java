@@ -7,18 +7,22 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static org.helix.platform.Time.ts;
 
 /**
- * Appends events in the caller's transaction, so an event exists exactly when the change it reports
- * does. Statements that change state in one SQL statement insert into {@code event} themselves
- * (see the INSERT fragments next to them); this is for the multi-statement transitions.
+ * The one writer of the event log. An event is written in the same transaction as the change it reports, so it
+ * exists exactly when the change does. Transitions that are one SQL statement write their event inside that
+ * statement: the records below ({@link Progress}, {@link Ended}, {@link AgentChange}) name every field of
+ * their payload once and turn SQL expressions over the statement's rows into the INSERT. Events built in Java
+ * are the {@link Payload} records further down, appended with {@link #append}.
  */
 @ApplicationScoped
 public class EventLog {
-
-    static final String INSERT = "insert into event (type, ritual_id, created_at, payload) values ($1, $2, $3, $4)";
 
     private final EventHub hub;
 
@@ -26,14 +30,143 @@ public class EventLog {
         this.hub = hub;
     }
 
-    public Uni<Void> append(SqlClient tx, EventType type, UUID ritualId, Instant at, JsonObject payload) {
-        return tx.preparedQuery(INSERT)
-                .execute(Tuple.of(type.wire(), ritualId, at.atOffset(ZoneOffset.UTC), payload))
+    /** Appends an event built in Java inside the caller's transaction. */
+    public Uni<Void> append(SqlClient tx, UUID ritualId, Instant at, Payload payload) {
+        return tx.preparedQuery("insert into event (type, ritual_id, created_at, payload) values ($1, $2, $3, $4)")
+                .execute(Tuple.of(payload.type().wire(), ritualId, ts(at), payload.json()))
                 .replaceWithVoid();
+    }
+
+    /** An event payload built in Java. */
+    public sealed interface Payload permits Completion, Alert, UcfUpdate {
+        EventType type();
+
+        JsonObject json();
+    }
+
+    /** {@code ritual_completion}: the ritual completed and moved the UCF ({@code ucf_before}, {@code ucf_after}). */
+    public record Completion(UUID ritualId, int steps, int stepsCompleted, double durationSeconds, JsonObject ucfBefore,
+                             JsonObject ucfAfter) implements Payload {
+        public EventType type() {
+            return EventType.RITUAL_COMPLETION;
+        }
+
+        public JsonObject json() {
+            return new JsonObject().put("ritual_id", ritualId.toString()).put("status", "COMPLETED")
+                    .put("steps", steps).put("steps_completed", stepsCompleted).put("duration_seconds", durationSeconds)
+                    .put("ucf_before", ucfBefore).put("ucf_after", ucfAfter);
+        }
+    }
+
+    /** {@code alert}: a UCF metric crossed its alert threshold ({@code breached}) or came back ({@code recovered}). */
+    public record Alert(String metric, double value, boolean breached, UUID ritualId) implements Payload {
+        public EventType type() {
+            return EventType.ALERT;
+        }
+
+        public JsonObject json() {
+            return new JsonObject().put("metric", metric).put("value", value)
+                    .put("state", breached ? "breached" : "recovered")
+                    .put("ritual_id", ritualId == null ? null : ritualId.toString())
+                    .put("message", metric + (breached ? " crossed its alert threshold" : " is back within its threshold"));
+        }
+    }
+
+    /** {@code ucf_update}: the field as it stands, sent periodically while anyone listens. */
+    public record UcfUpdate(JsonObject field, Instant updatedAt) implements Payload {
+        public EventType type() {
+            return EventType.UCF_UPDATE;
+        }
+
+        public JsonObject json() {
+            return field.copy().put("updated_at", ts(updatedAt).toString());
+        }
     }
 
     /** Call after a transaction that appended events has committed: streams pick them up at once. */
     public void committed() {
         hub.poke();
+    }
+
+    /**
+     * {@code ritual_progress}: a ritual was created, or one of its steps changed (completed, lost, skipped, offered
+     * again). Each component is an SQL expression over the writing statement's rows; "null" where it does not apply.
+     */
+    public record Progress(String ritualId, String status, String step, String stepStatus, String agent,
+                           String attempt, String stepsCompleted, String stepsTotal, String reason,
+                           Map<String, String> extra) {
+
+        public Progress(String ritualId, String status, String step, String stepStatus, String agent, String attempt,
+                        String stepsCompleted, String stepsTotal, String reason) {
+            this(ritualId, status, step, stepStatus, agent, attempt, stepsCompleted, stepsTotal, reason, Map.of());
+        }
+
+        /** {@code insert into event ... select ... from <from>}, stamped with {@code at}. */
+        public String insert(String at, String from) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("ritual_id", ritualId);
+            fields.put("status", status);
+            fields.put("step", step);
+            fields.put("step_status", stepStatus);
+            fields.put("agent", agent);
+            fields.put("attempt", attempt);
+            fields.put("steps_completed", stepsCompleted);
+            fields.put("steps_total", stepsTotal);
+            fields.put("reason", reason);
+            fields.putAll(extra);
+            return EventLog.insert("'" + EventType.RITUAL_PROGRESS.wire() + "'", ritualId, at, fields, from);
+        }
+    }
+
+    /**
+     * A ritual ended without its UCF effect: cancelled (ritual_progress), timed out (ritual_timeout) or terminated
+     * (ritual_failed); {@code type} is the expression of the event type's wire name (a statement parameter).
+     */
+    public record Ended(String type, String ritualId, String status, String previousStatus, String reason,
+                        String stepsCompleted, String stepsTotal, String durationSeconds) {
+
+        public String insert(String at, String from) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("ritual_id", ritualId);
+            fields.put("status", status);
+            fields.put("previous_status", previousStatus);
+            fields.put("reason", reason);
+            fields.put("steps_completed", stepsCompleted);
+            fields.put("steps_total", stepsTotal);
+            fields.put("duration_seconds", durationSeconds);
+            return EventLog.insert(type, ritualId, at, fields, from);
+        }
+    }
+
+    /** {@code agent_state_change}: an agent's liveness status changed (or it registered again). */
+    public record AgentChange(String agentId, String agent, String from, String to, String reason, String epoch) {
+
+        public String insert(String at, String from) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            fields.put("agent_id", agentId);
+            fields.put("agent", agent);
+            fields.put("from", this.from);
+            fields.put("to", to);
+            fields.put("reason", reason);
+            if (epoch != null) {
+                fields.put("epoch", epoch);
+            }
+            return EventLog.insert("'" + EventType.AGENT_STATE_CHANGE.wire() + "'", "null", at, fields, from);
+        }
+    }
+
+    /** The INSERT of a Java-built payload bound as {@code payload}, inside a statement that writes from {@code from}. */
+    public static String insertPayload(String type, String ritualId, String at, String payload, String from) {
+        return "insert into event (type, ritual_id, created_at, payload)\n"
+                + "    select " + type + ", " + ritualId + ", " + at + ", " + payload + " from " + from;
+    }
+
+    private static String insert(String type, String ritualId, String at, Map<String, String> fields, String from) {
+        String payload = fields.entrySet().stream()
+                .map(f -> "'" + f.getKey() + "', " + f.getValue())
+                .collect(Collectors.joining(", "));
+        return "insert into event (type, ritual_id, created_at, payload)\n"
+                + "    select " + type + ", " + ritualId + ", " + at + ", jsonb_build_object(" + payload + ")\n"
+                + "    from " + from;
     }
 }

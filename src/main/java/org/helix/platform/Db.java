@@ -42,10 +42,6 @@ public class Db {
         return guarded(() -> pool.preparedQuery(sql).execute(args));
     }
 
-    public static Uni<RowSet<Row>> query(SqlClient client, String sql, Tuple args) {
-        return client.preparedQuery(sql).execute(args);
-    }
-
     public <T> Uni<T> inTransaction(Function<SqlConnection, Uni<T>> work) {
         return guarded(() -> pool.withTransaction(work));
     }
@@ -57,14 +53,6 @@ public class Db {
     public <T> Uni<T> guarded(Supplier<Uni<T>> call) {
         return Uni.createFrom().deferred(() -> health.available() ? bounded(call.get())
                 : Uni.createFrom().failure(ProblemException.unavailable("the database is unavailable; retry shortly", 2)));
-    }
-
-    /**
-     * A Hibernate Reactive (Panache) read, in a session of its own, with the same discipline: the session's
-     * connection is acquired inside the bound, not before it.
-     */
-    public <T> Uni<T> read(Supplier<Uni<T>> work) {
-        return guarded(() -> io.quarkus.hibernate.reactive.panache.Panache.withSession(work::get));
     }
 
     public <T> Uni<T> bounded(Uni<T> uni) {
@@ -102,9 +90,5 @@ public class Db {
             }
         }
         return false;
-    }
-
-    public static boolean isUniqueViolation(Throwable e) {
-        return e instanceof PgException pg && "23505".equals(pg.getSqlState());
     }
 }

@@ -10,6 +10,8 @@ import jakarta.enterprise.event.Observes;
 import org.flywaydb.core.Flyway;
 import org.jboss.logging.Logger;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -34,13 +36,16 @@ public class DbHealth {
     private volatile boolean up;
     private volatile boolean migrated;
     private volatile long downSinceNanos = System.nanoTime();
+    private volatile Instant reachableSince = Instant.EPOCH;
+    private final Clock clock;
     private SqlConnection probe;
     private volatile boolean probing;
     private int slowProbes;
     private long timer;
 
-    public DbHealth(Vertx vertx, DbConnection options, HelixConfig config, Flyway flyway) {
+    public DbHealth(Vertx vertx, DbConnection options, HelixConfig config, Flyway flyway, Clock clock) {
         this.vertx = vertx;
+        this.clock = clock;
         this.options = options;
         this.config = config;
         this.flyway = flyway;
@@ -51,6 +56,7 @@ public class DbHealth {
         // keeps trying in the background and the service stays up but not ready
         try {
             flyway.migrate();
+            reachableSince = clock.instant();
             up = true;
             markMigrated();
         } catch (RuntimeException e) {
@@ -76,6 +82,14 @@ public class DbHealth {
 
     public boolean migrated() {
         return migrated;
+    }
+
+    /**
+     * When this replica last saw the database come back (or first reached it): what happened before, such as a lease
+     * expiring, happened while agents could not reach the service's state.
+     */
+    public Instant reachableSince() {
+        return reachableSince;
     }
 
     /** When the database was last seen to go away (System.nanoTime). */
@@ -120,6 +134,7 @@ public class DbHealth {
         slowProbes = 0;
         if (!up) {
             LOG.info("database reachable");
+            reachableSince = clock.instant();
             up = true;
         }
         if (!migrated) {

@@ -13,8 +13,4 @@ public final class Time {
     public static OffsetDateTime ts(Instant instant) {
         return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
     }
-
-    public static Instant instant(OffsetDateTime ts) {
-        return ts == null ? null : ts.toInstant();
-    }
 }

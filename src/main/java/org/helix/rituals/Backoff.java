@@ -1,31 +1,22 @@
 package org.helix.rituals;
 
-import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.HelixConfig;
 
-import java.util.Locale;
+import java.time.Duration;
 
 /**
- * Retry backoff after a lost attempt: initial × factor^(attempt-1), capped, ±jitter. It is an SQL expression
- * because lost attempts are set-based statements (one sweep may return hundreds of steps to READY).
+ * How long a step waits after a lost attempt before it is offered again: {@code initial × factor^(attempt−1)},
+ * capped at {@code max}, then spread by ±{@code jitter} so that steps lost together do not come back together.
  */
-@ApplicationScoped
-public class Backoff {
+public record Backoff(Duration initial, double factor, Duration max, double jitter) {
 
-    private final String sql;
-
-    public Backoff(HelixConfig config) {
-        HelixConfig.Retry retry = config.retry();
-        // configuration numbers, not client input, are inlined: the statement stays one prepared statement
-        this.sql = String.format(Locale.ROOT,
-                "(least(%d, %d * power(%s, greatest(s.attempt - 1, 0))) * (1 + %s * (2 * random() - 1)))"
-                        + " * interval '1 millisecond'",
-                retry.max().toMillis(), retry.initial().toMillis(), Double.toString(retry.factor()),
-                Double.toString(retry.jitter()));
+    public static Backoff of(HelixConfig.Retry retry) {
+        return new Backoff(retry.initial(), retry.factor(), retry.max(), retry.jitter());
     }
 
-    /** An interval expression over the step row aliased {@code s}. */
-    public String sql() {
-        return sql;
+    /** The wait after attempt {@code attempt} (1-based) was lost; {@code random} is uniform in [0, 1). */
+    public Duration after(int attempt, double random) {
+        double base = Math.min(max.toMillis(), initial.toMillis() * Math.pow(factor, Math.max(attempt - 1, 0)));
+        return Duration.ofMillis(Math.round(base * (1 + jitter * (2 * random - 1))));
     }
 }

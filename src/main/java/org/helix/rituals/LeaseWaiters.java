@@ -86,9 +86,9 @@ public class LeaseWaiters {
      * Lost attempts come back after a backoff, and at first prefer another agent: wake waiters when each of
      * those moments comes, rather than at the next sweep.
      */
-    public void ready(List<LostAttempts.Lost> lost) {
+    public void ready(List<RitualStore.Lost> lost) {
         Instant now = clock.instant();
-        for (LostAttempts.Lost step : lost) {
+        for (RitualStore.Lost step : lost) {
             if (step.status() == StepStatus.READY) {
                 long backoff = Math.max(1, Duration.between(now, step.readyAt()).toMillis());
                 // two: the first eligible waiter may be the agent that lost the attempt, which must wait its turn

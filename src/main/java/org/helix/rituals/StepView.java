@@ -7,8 +7,8 @@ public record StepView(int number, StepStatus status, String agent, int attempt,
                        OffsetDateTime leasedAt, OffsetDateTime leaseExpiresAt, OffsetDateTime completedAt,
                        String error) {
 
-    static StepView of(Step s) {
-        return new StepView(s.key.number, s.status, s.agentName, s.attempt, s.readyAt, s.leasedAt, s.leaseExpiresAt,
-                s.completedAt, s.error);
+    static StepView of(RitualRows.StepRow s) {
+        return new StepView(s.number(), s.status(), s.agentName(), s.attempt(), s.readyAt(), s.leasedAt(),
+                s.leaseExpiresAt(), s.completedAt(), s.error());
     }
 }

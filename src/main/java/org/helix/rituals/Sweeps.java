@@ -7,7 +7,6 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.helix.events.EventLog;
-import org.helix.events.EventType;
 import org.helix.platform.ClusterSignals;
 import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
@@ -40,20 +39,18 @@ public class Sweeps {
     private final Db db;
     private final Clock clock;
     private final HelixConfig config;
-    private final LostAttempts lostAttempts;
-    private final RitualEnding ending;
+    private final RitualStore store;
     private final LeaseWaiters waiters;
     private final EventLog events;
     private final ClusterSignals signals;
     private volatile Instant lastNudge;
 
-    public Sweeps(Db db, Clock clock, HelixConfig config, LostAttempts lostAttempts, RitualEnding ending,
-                  LeaseWaiters waiters, EventLog events, ClusterSignals signals) {
+    public Sweeps(Db db, Clock clock, HelixConfig config, RitualStore store, LeaseWaiters waiters, EventLog events,
+                  ClusterSignals signals) {
         this.db = db;
         this.clock = clock;
         this.config = config;
-        this.lostAttempts = lostAttempts;
-        this.ending = ending;
+        this.store = store;
         this.waiters = waiters;
         this.events = events;
         this.signals = signals;
@@ -82,14 +79,14 @@ public class Sweeps {
 
     public Uni<Outcome> sweep() {
         return expiredLeases(0, 0).flatMap(leases -> deadlines(0, 0)
-                .flatMap(rituals -> db.bounded(ending.releaseLeftovers(db.pool(), clock.instant(), config.sweep().batchSize()))
+                .flatMap(rituals -> store.release(clock.instant(), config.sweep().batchSize())
                         .flatMap(ignored -> nudge()).replaceWith(new Outcome(leases, rituals))));
     }
 
     private Uni<Integer> expiredLeases(int batches, int total) {
         int batch = config.sweep().batchSize();
-        return db.bounded(lostAttempts.apply(db.pool(), LostAttempts.Selection.EXPIRED, clock.instant(), "timeout",
-                        true, true, true, (long) batch))
+        Instant now = clock.instant();
+        return store.lose(new RitualStore.Expired(now, batch), LostAttempt.Cause.TIMEOUT, null, true, now)
                 .flatMap(lost -> {
                     if (!lost.isEmpty()) {
                         events.committed();
@@ -104,8 +101,7 @@ public class Sweeps {
 
     private Uni<Integer> deadlines(int batches, int total) {
         int batch = config.sweep().batchSize();
-        return db.bounded(ending.end(db.pool(), RitualEnding.Selection.PAST_DEADLINE, (long) batch,
-                        RitualStatus.TIMED_OUT, EventType.RITUAL_TIMEOUT, "deadline exceeded", clock.instant()))
+        return store.timeOut(batch, clock.instant())
                 .flatMap(ended -> {
                     if (!ended.isEmpty()) {
                         events.committed();

@@ -16,37 +16,38 @@ final class WaitingReasons {
     private WaitingReasons() {
     }
 
-    static String of(Ritual ritual, Step step, Map<String, AgentStatus> participants, long onlineAgents, Instant now) {
-        if (ritual.status == RitualStatus.STALLED) {
-            return "waiting for an operator: " + ritual.failureReason;
+    static String of(RitualRows.RitualRow ritual, RitualRows.StepRow step, Map<String, AgentStatus> participants,
+                     long onlineAgents, Instant now) {
+        if (ritual.status() == RitualStatus.STALLED) {
+            return "waiting for an operator: " + ritual.failureReason();
         }
         if (step == null) {
             return null;
         }
-        int n = step.key.number;
-        if (step.status == StepStatus.LEASED) {
-            return step.leaseExpiresAt.toInstant().isBefore(now)
-                    ? "the lease of step " + n + " held by " + step.agentName + " expired at " + step.leaseExpiresAt
+        int n = step.number();
+        if (step.status() == StepStatus.LEASED) {
+            return step.leaseExpiresAt().toInstant().isBefore(now)
+                    ? "the lease of step " + n + " held by " + step.agentName() + " expired at " + step.leaseExpiresAt()
                     + "; it is about to be offered again"
                     : null;
         }
-        if (step.status != StepStatus.READY) {
+        if (step.status() != StepStatus.READY) {
             return null;
         }
-        if (step.readyAt.toInstant().isAfter(now)) {
-            return "step " + n + " is backing off after a failed attempt until " + step.readyAt;
+        if (step.readyAt().toInstant().isAfter(now)) {
+            return "step " + n + " is backing off after a failed attempt until " + step.readyAt();
         }
-        List<String> names = List.of(ritual.participants);
+        List<String> names = ritual.participants();
         if (!names.isEmpty() && names.stream().allMatch(name -> participants.get(name) == AgentStatus.OFFLINE)) {
             return "all participants are offline: " + String.join(", ", names);
         }
         if (names.isEmpty() && onlineAgents == 0) {
             return "no agent is online to lease step " + n;
         }
-        Duration waiting = Duration.between(step.readyAt.toInstant(), now);
-        if (waiting.toSeconds() > ritual.stepTimeoutSeconds) {
+        Duration waiting = Duration.between(step.readyAt().toInstant(), now);
+        if (waiting.toSeconds() > ritual.stepTimeoutSeconds()) {
             return "step " + n + " has been READY for " + waiting.toSeconds() + " s and no eligible agent has leased it"
-                    + (step.reservedFor != null ? " (reserved for one agent by an operator)" : "")
+                    + (step.reservedFor() != null ? " (reserved for one agent by an operator)" : "")
                     + (names.isEmpty() ? "" : "; participants: " + describe(names, participants));
         }
         return null;

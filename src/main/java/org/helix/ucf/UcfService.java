@@ -7,7 +7,6 @@ import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.events.EventLog;
-import org.helix.events.EventType;
 import org.helix.platform.Db;
 
 import java.time.Clock;
@@ -41,7 +40,12 @@ public class UcfService {
     }
 
     public Uni<Reading> current() {
-        return db.query("select * from ucf_state where id = 1", Tuple.tuple())
+        return db.guarded(() -> current(db.pool()));
+    }
+
+    /** The field as the caller's transaction (or the pool) sees it. */
+    public Uni<Reading> current(SqlClient client) {
+        return client.preparedQuery("select * from ucf_state where id = 1").execute()
                 .map(rows -> {
                     Row row = rows.iterator().next();
                     return new Reading(Ucf.from(row), row.getOffsetDateTime("updated_at"));
@@ -78,10 +82,8 @@ public class UcfService {
             boolean was = before.alerts().contains(metric);
             boolean is = after.alerts().contains(metric);
             if (was != is) {
-                JsonObject payload = new JsonObject().put("metric", metric).put("value", after.metric(metric))
-                        .put("state", is ? "breached" : "recovered").put("ritual_id", ritualId.toString())
-                        .put("message", metric + (is ? " crossed its alert threshold" : " is back within its threshold"));
-                chain = chain.flatMap(v -> events.append(tx, EventType.ALERT, null, now, payload));
+                EventLog.Alert alert = new EventLog.Alert(metric, after.metric(metric), is, ritualId);
+                chain = chain.flatMap(v -> events.append(tx, null, now, alert));
             }
         }
         return chain;

@@ -59,8 +59,11 @@ class MetricsTest {
         assertTrue(delta(before, after, "helix_lease_wait_seconds_count") >= 2, "the first leases of each ritual waited");
         assertTrue(after.contains("helix_step_handoff_seconds_bucket{le="), "handoff is a histogram");
 
-        await().untilAsserted(() -> assertEquals(1, value(scrape(), "helix_agents{status=\"ONLINE\"}"),
-                "the census gauge counts the online agent"));
+        // the census runs every 5 s and the agent goes STALE 2 s after its last sign of life: it keeps heartbeating
+        await().untilAsserted(() -> {
+            agent.heartbeat().then().statusCode(200);
+            assertEquals(1, value(scrape(), "helix_agents{status=\"ONLINE\"}"), "the census gauge counts the online agent");
+        });
     }
 
     @Test

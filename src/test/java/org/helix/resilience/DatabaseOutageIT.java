@@ -26,7 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * PostgreSQL unreachable for 20 s under a ritual load (a proxy the test cuts): the process stays up, requests
  * fail fast with 503, readiness goes false; afterwards it is ready again within 5 s, listens again, and
- * nothing acknowledged is lost, no step is doubled, each UCF effect happens once.
+ * nothing acknowledged is lost, no step is doubled, each UCF effect happens once, and every ritual completes.
+ * The first test is the outside check's scenario (six agents, ten 108-step rituals, step timeout 3 s);
+ * {@code .ci/outage-loop} runs it many times over.
  */
 @Tag("process")
 @ExtendWith(OwnDatabase.class)
@@ -37,18 +39,18 @@ class DatabaseOutageIT {
     @Test
     void theServiceRidesOutA20SecondOutage() throws Exception {
         int rituals = 10;
-        int steps = 60;
+        int steps = 108;
         try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
              AppProcess app = AppProcess.create("outage", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "HELIX_SWEEP_INTERVAL", "1s"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
             List<HttpAgent> agents = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 6; i++) {
                 agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "outage-agent-" + i));
             }
             for (int i = 0; i < rituals; i++) {
                 assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
-                        new JsonObject().put("steps", steps)).status());
+                        new JsonObject().put("steps", steps).put("step_timeout_seconds", 3)).status());
             }
             try (Workers workers = new Workers(agents, 1)) {
                 while (workers.completions.get() < rituals * steps / 3) {
@@ -114,6 +116,52 @@ class DatabaseOutageIT {
                     where type = 'ritual_progress' and payload->>'step_status' = 'COMPLETED'
                     group by 1, 2 having count(*) <> 1) twice"""));
             assertEquals(rituals + 1, TestDb.count("select count(*) from ucf_history"));
+        }
+    }
+
+    /**
+     * An outage is not the agents' fault: leases that expire while the database is unreachable, and the silence of
+     * agents that could not heartbeat through it, cost no attempt. With one attempt per step, an outage longer than
+     * the step timeout and the agents' offline time stalls nothing; every ritual completes.
+     */
+    @Test
+    void leasesLostToAnOutageCostNoAttempt() throws Exception {
+        int rituals = 4;
+        int steps = 20;
+        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+             AppProcess app = AppProcess.create("outage-attempts", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
+                     "HELIX_SWEEP_INTERVAL", "500ms", "HELIX_AGENT_HEARTBEAT_INTERVAL", "1s",
+                     "HELIX_AGENT_STALE_AFTER", "2s", "HELIX_AGENT_OFFLINE_AFTER", "4s"))) {
+            app.start().awaitReady(Duration.ofSeconds(60));
+            List<HttpAgent> agents = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "patient-agent-" + i));
+            }
+            for (int i = 0; i < rituals; i++) {
+                assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
+                        new JsonObject().put("steps", steps).put("step_timeout_seconds", 2).put("max_attempts", 1)).status());
+            }
+            // each step takes 300 ms, so at the cut the agents hold leases that will expire during the outage
+            try (Workers workers = new Workers(agents, 1, Duration.ofMillis(300))) {
+                while (workers.completions.get() < 6) {
+                    Thread.sleep(20);
+                }
+                long leased = TestDb.count("select count(*) from step where status = 'LEASED'");
+                proxy.cut();
+                Thread.sleep(8_000); // longer than the step timeout (2 s) and the agents' offline time (4 s)
+                proxy.restore();
+
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline
+                        && TestDb.count("select count(*) from ritual where status in ('COMPLETED', 'STALLED')") < rituals) {
+                    Thread.sleep(250);
+                }
+                assertTrue(leased > 0, "the agents held leases when the database went away");
+                assertEquals(0, TestDb.count("select count(*) from step where status = 'FAILED'"),
+                        "no step ran out of its one attempt");
+                assertEquals(rituals, TestDb.count("select count(*) from ritual where status = 'COMPLETED'"));
+                assertEquals(List.of(), workers.violations);
+            }
         }
     }
 

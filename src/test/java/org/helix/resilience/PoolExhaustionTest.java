@@ -33,8 +33,11 @@ class PoolExhaustionTest {
     public static class SmallPool implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
+            // the parked agents do not heartbeat: with the test profile's 4 s the one holding the step would go
+            // OFFLINE while the others still wait, and its revoked lease would wake a second one
             return Map.of("quarkus.datasource.reactive.max-size", "4", "helix.db.timeout", "2s",
-                    "helix.db.acquisition-timeout", "3s");
+                    "helix.db.acquisition-timeout", "3s", "helix.agent.stale-after", "20s",
+                    "helix.agent.offline-after", "30s");
         }
     }
 

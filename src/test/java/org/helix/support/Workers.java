@@ -3,6 +3,7 @@ package org.helix.support;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +30,16 @@ public final class Workers implements AutoCloseable {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final ExecutorService pool;
     private final int waitSeconds;
+    private final long workMillis;
 
     public Workers(List<HttpAgent> agents, int waitSeconds) {
+        this(agents, waitSeconds, Duration.ofMillis(2));
+    }
+
+    /** Each step takes {@code work} to do, between its lease and its completion. */
+    public Workers(List<HttpAgent> agents, int waitSeconds, Duration work) {
         this.waitSeconds = waitSeconds;
+        this.workMillis = work.toMillis();
         this.pool = Executors.newFixedThreadPool(agents.size());
         for (HttpAgent agent : agents) {
             pool.submit(() -> {
@@ -55,7 +63,7 @@ public final class Workers implements AutoCloseable {
                     if (acknowledged.contains(key)) {
                         violations.add(key + " leased again after its completion was acknowledged");
                     }
-                    Thread.sleep(2);
+                    Thread.sleep(workMillis);
                     complete(agent, lease, key);
                 }
             } catch (IOException e) {

@@ -1,0 +1,364 @@
+package org.helix.rituals;
+
+import org.helix.events.EventLog;
+
+import java.util.Map;
+
+import static org.helix.rituals.RitualStatus.LIVE;
+import static org.helix.rituals.RitualStatus.RUNNABLE;
+
+/**
+ * Every statement that changes a ritual, a step or a lease, for {@link RitualStore}.
+ *
+ * <p><b>Lock order.</b> A transition locks the ritual row first ({@code for update}, or {@code for update skip locked}
+ * where a sweep or a lease may pass a busy ritual by), then that ritual's step rows, then agent rows — and agent
+ * rows only with {@code skip locked}, so the hot path never waits for (or deadlocks with) the liveness sweep. A
+ * statement follows the order by construction: its step update joins the CTE that locked the ritual, so the
+ * ritual lock is taken before any step is touched, and agent CTEs are referenced by nothing, so PostgreSQL runs
+ * them last. Two transitions can therefore only ever wait for each other on the ritual row.
+ *
+ * <p>Status lists come from the enums ({@link RitualStatus#sql}); the event each statement writes comes from
+ * {@link EventLog}'s payload records.
+ */
+final class RitualSql {
+
+    private RitualSql() {
+    }
+
+    private static final String RUNNABLE_SQL = RitualStatus.sql(RUNNABLE);
+    private static final String LIVE_SQL = RitualStatus.sql(LIVE);
+    /** A lease that ends through no fault of the step gives its attempt back. */
+    private static final String GIVE_BACK_ATTEMPT = "greatest(s.attempt - 1, 0)";
+
+    /** $1 id, $2 steps, $3 mantra, $4 participants, $5 priority, $6 step timeout s, $7 max attempts, $8 expected s, $9 created by, $10 now, $11 deadline */
+    static final String CREATE = """
+            with ritual_row as (
+                insert into ritual (id, status, steps_total, mantra, participants, priority, step_timeout_seconds,
+                                    max_attempts, expected_seconds, created_by, created_at, deadline_at, last_progress_at)
+                values ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)
+                returning id
+            ),
+            steps as (
+                insert into step (ritual_id, number, status, ready_at)
+                select $1, n, case when n = 1 then 'READY' else 'PENDING' end, case when n = 1 then $10 end
+                from generate_series(1, $2) n
+            ),
+            ev as (
+                %s
+            )
+            select id from ritual_row
+            """.formatted(new EventLog.Progress("$1::uuid", "'PENDING'", "null", "null", "null", "null", "0", "$2::int",
+            "null", Map.of("participants", "to_jsonb($4::text[])", "priority", "$5::text", "deadline_at", "$11::timestamptz"))
+            .insert("$10", "ritual_row"));
+
+    /**
+     * $1 agent, $2 its epoch, $3 now, $4 at most this many, $5 ms a step that lost an attempt waits for another
+     * agent. The oldest READY steps the agent may take (emergencies first); a lease is also a sign of life.
+     */
+    static final String LEASE = """
+            with me as (
+                select id, name, status from agent where id = $1 and epoch = $2
+            ),
+            candidate as (
+                select s.ritual_id, s.number, r.mantra, r.steps_total, r.step_timeout_seconds
+                from step s join ritual r on r.id = s.ritual_id cross join me
+                where s.status = 'READY' and s.ready_at <= $3
+                  and r.status in (%1$s)
+                  and (cardinality(r.participants) = 0 or me.name = any (r.participants))
+                  and (s.reserved_for is null or s.reserved_for = me.id)
+                  and (s.avoid_agent_id is null or s.avoid_agent_id <> me.id
+                       or s.ready_at <= $3::timestamptz - $5::bigint * interval '1 millisecond')
+                order by (r.priority = 'emergency') desc, s.ready_at, s.ritual_id, s.number
+                limit $4
+                for update of r skip locked
+            ),
+            leased as (
+                update step s set status = 'LEASED', attempt = s.attempt + 1, agent_id = me.id, agent_name = me.name,
+                    lease_token = gen_random_uuid(), leased_at = $3,
+                    lease_expires_at = $3::timestamptz + c.step_timeout_seconds * interval '1 second', reserved_for = null
+                from candidate c, me
+                where s.ritual_id = c.ritual_id and s.number = c.number and s.status = 'READY'
+                returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, c.mantra, c.steps_total,
+                          s.ready_at
+            ),
+            started as (
+                update ritual r set status = 'RUNNING', started_at = $3
+                from leased where r.id = leased.ritual_id and r.status = 'PENDING'
+            ),
+            %2$s
+            select * from leased
+            """.formatted(RUNNABLE_SQL, touchAgent("(select id from me)", "$3", "'lease'"));
+
+    /**
+     * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 output, $7 eager.
+     * Completes step $2 and, in the same statement, makes step n+1 READY — or, with eager dispatch, LEASED to the
+     * completing agent: an agent that may take step n may take step n+1, and continuing the chain it holds saves
+     * every other round trip.
+     */
+    static final String COMPLETE = """
+            with r as (
+                select id, mantra, steps_total, step_timeout_seconds from ritual
+                where id = $1 and status in (%1$s) for update
+            ),
+            done as (
+                update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null
+                from r
+                where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
+                  and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
+                returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name
+            ),
+            nxt as (
+                update step s set status = case when $7 then 'LEASED' else 'READY' end, ready_at = $5,
+                    attempt = case when $7 then s.attempt + 1 else s.attempt end,
+                    agent_id = case when $7 then done.agent_id end, agent_name = case when $7 then done.agent_name end,
+                    lease_token = case when $7 then gen_random_uuid() end, leased_at = case when $7 then $5 end,
+                    lease_expires_at = case when $7 then $5::timestamptz + r.step_timeout_seconds * interval '1 second' end
+                from done, r
+                where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
+                returning s.number, s.attempt, s.lease_token, s.lease_expires_at
+            ),
+            upd as (
+                update ritual t set steps_completed = t.steps_completed + 1,
+                    current_step = least(done.number + 1, t.steps_total), last_progress_at = $5, status = 'RUNNING',
+                    started_at = coalesce(t.started_at, done.leased_at)
+                from done where t.id = done.ritual_id
+                returning t.id, t.steps_completed, t.steps_total, t.participants
+            ),
+            touch as (
+                update agent set last_seen_at = $5
+                where id = (select a.id from agent a, done where a.id = done.agent_id
+                            and a.last_seen_at < $5::timestamptz - interval '1 second' for update of a skip locked)
+            ),
+            ev as (
+                %2$s
+            )
+            select done.number, upd.steps_completed, upd.steps_total, upd.participants, r.mantra,
+                   nxt.number as next_number, nxt.attempt as next_attempt, nxt.lease_token as next_token,
+                   nxt.lease_expires_at as next_expires
+            from upd cross join done cross join r left join nxt on true
+            """.formatted(RUNNABLE_SQL, new EventLog.Progress("upd.id", "'RUNNING'", "done.number", "'COMPLETED'",
+            "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null").insert("$5", "upd, done"));
+
+    /** $1 ritual. Locks a ritual whose every step is done and which no one has finished yet. */
+    static final String FINISHABLE = """
+            select steps_total, steps_completed, created_at from ritual
+            where id = $1 and status in (%s)
+              and not exists (select 1 from step where ritual_id = $1 and status not in ('COMPLETED', 'SKIPPED'))
+            for update""".formatted(RUNNABLE_SQL);
+
+    /** $1 ritual, $2 now, $3 ucf before, $4 ucf after, $5 the ritual_completion payload */
+    static final String FINISH = """
+            with upd as (
+                update ritual set status = 'COMPLETED', finished_at = $2, ucf_before = $3, ucf_after = $4,
+                    current_step = steps_total, last_progress_at = $2
+                where id = $1 returning id
+            )
+            %s""".formatted(EventLog.insertPayload("'ritual_completion'", "upd.id", "$2", "$5", "upd"));
+
+    /**
+     * The leases a {@link RitualStore.Loss} selects, with what the policy needs, their rituals locked. The
+     * selection's condition uses parameters from $1.
+     */
+    static String held(String condition, String order, boolean skipLocked) {
+        return """
+                select s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, s.agent_id, s.agent_name,
+                       r.max_attempts, r.participants
+                from step s join ritual r on r.id = s.ritual_id
+                where s.status = 'LEASED' and r.status in (%s) and %s
+                %s
+                for update of r%s""".formatted(RUNNABLE_SQL, condition, order, skipLocked ? " skip locked" : "");
+    }
+
+    /**
+     * $1 now, then one array per column of the decided losses: $2 ritual, $3 step, $4 lease token, $5 new status,
+     * $6 ready at, $7 attempt, $8 reason, $9 tell the agent. Guarded by the token read under the ritual lock.
+     */
+    static final String LOSE = """
+            with decided as (
+                select * from unnest($2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::int[],
+                                     $8::text[], $9::bool[])
+                    as d(ritual_id, number, token, status, ready_at, attempt, reason, tell)
+            ),
+            lost as (
+                update step s set status = d.status, ready_at = d.ready_at, attempt = d.attempt, lease_token = null,
+                    lease_expires_at = null, avoid_agent_id = s.agent_id, error = d.reason
+                from decided d
+                where s.ritual_id = d.ritual_id and s.number = d.number and s.status = 'LEASED' and s.lease_token = d.token
+                returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at, d.reason, d.tell
+            ),
+            told as (
+                insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
+                select agent_id, ritual_id, number, reason, $1 from lost where tell
+            ),
+            stalled as (
+                update ritual r set status = 'STALLED',
+                    failure_reason = 'step ' || lost.number || ' failed after ' || lost.attempt || ' attempt(s): ' || lost.reason
+                from lost where r.id = lost.ritual_id and lost.status = 'FAILED'
+            ),
+            events as (
+                %s
+            )
+            select ritual_id, number, status, attempt, agent_id, ready_at from lost
+            """.formatted(new EventLog.Progress("lost.ritual_id",
+            "case when lost.status = 'FAILED' then 'STALLED' else r.status end", "lost.number", "lost.status",
+            "lost.agent_name", "lost.attempt", "r.steps_completed", "r.steps_total", "lost.reason")
+            .insert("$1", "lost join ritual r on r.id = lost.ritual_id"));
+
+    /** Ends one live ritual: $5 the ritual. */
+    static final String END_ONE = end("id = $5 and status in (" + LIVE_SQL + ")", false);
+    /** Ends the live rituals past their deadline: $5 at most this many. */
+    static final String END_PAST_DEADLINE = end("status in (" + LIVE_SQL + ") and deadline_at <= $1 order by deadline_at limit $5", true);
+
+    /**
+     * $1 now, $2 reason, $3 the final status, $4 the event type, then the selection's parameter. Live leases are
+     * revoked in the same statement (their agents learn it at the next heartbeat; a later completion is refused);
+     * the leased step returns to READY so that a resume can carry on from it.
+     */
+    private static String end(String selection, boolean skipLocked) {
+        return """
+                with target as (
+                    select id, status from ritual where %s for update%s
+                ),
+                revoked as (
+                    update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
+                        attempt = %s, error = $2
+                    from target where s.ritual_id = target.id and s.status = 'LEASED'
+                    returning s.ritual_id, s.number, s.agent_id
+                ),
+                told as (
+                    insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
+                    select agent_id, ritual_id, number, $2, $1 from revoked
+                ),
+                ended as (
+                    update ritual r set status = $3, finished_at = $1, failure_reason = $2
+                    from target where r.id = target.id
+                    returning r.id, target.status as previous, r.steps_completed, r.steps_total, r.created_at
+                ),
+                events as (
+                    %s
+                )
+                select id, previous, (select count(*) from revoked where revoked.ritual_id = ended.id)::int as revoked
+                from ended
+                """.formatted(selection, skipLocked ? " skip locked" : "", GIVE_BACK_ATTEMPT,
+                new EventLog.Ended("$4", "ended.id", "$3::text", "ended.previous", "$2::text", "ended.steps_completed",
+                        "ended.steps_total", "round(extract(epoch from $1::timestamptz - ended.created_at)::numeric, 3)")
+                        .insert("$1", "ended"));
+    }
+
+    /**
+     * $1 now, $2 at most this many. A lease committed while its ritual was ending escapes the ending's statement (it
+     * was still READY in that statement's snapshot); it is handed back here, as the ending would have.
+     */
+    static final String RELEASE = """
+            with leftover as (
+                select s.ritual_id, s.number from step s join ritual r on r.id = s.ritual_id
+                where s.status = 'LEASED' and r.status not in (%s)
+                limit $2 for update of r skip locked
+            ),
+            released as (
+                update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
+                    attempt = %s
+                from leftover where s.ritual_id = leftover.ritual_id and s.number = leftover.number and s.status = 'LEASED'
+                returning s.ritual_id, s.number, s.agent_id
+            ),
+            told as (
+                insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
+                select agent_id, ritual_id, number, 'ritual ended', $1 from released
+            )
+            select count(*)::int as released from released""".formatted(LIVE_SQL, GIVE_BACK_ATTEMPT);
+
+    /** $1 ritual, $2 step (null: the current one). The ritual locked for an operator's repair, with the step. */
+    static final String SNAPSHOT = """
+            select r.status, r.current_step, r.steps_total, r.participants, s.number, s.status as step_status,
+                   s.attempt, s.agent_name, s.reserved_for, s.ready_at, s.error
+            from ritual r left join step s on s.ritual_id = r.id and s.number = coalesce($2, r.current_step)
+            where r.id = $1 for update of r""";
+
+    /** $1 ritual, $2 step, $3 now, $4 reserved for (null: anyone), $5 reason. The step offered again now. */
+    static final String OFFER = """
+            with offered as (
+                update step set status = 'READY', ready_at = $3, avoid_agent_id = null, reserved_for = $4,
+                    lease_token = null, lease_expires_at = null
+                where ritual_id = $1 and number = $2
+            ),
+            upd as (
+                update ritual set status = 'RUNNING', failure_reason = null where id = $1
+                returning id, steps_completed, steps_total
+            ),
+            ev as (
+                %s
+            )
+            select 1""".formatted(new EventLog.Progress("upd.id", "'RUNNING'", "$2::int", "'READY'", "null", "null",
+            "upd.steps_completed", "upd.steps_total", "$5::text").insert("$3", "upd"));
+
+    /** $1 ritual, $2 step, $3 now. The step SKIPPED, the next one READY, the ritual RUNNING again. */
+    static final String SKIP = """
+            with skipped as (
+                update step set status = 'SKIPPED', lease_token = null, lease_expires_at = null,
+                    reserved_for = null, error = coalesce(error, 'skipped by an operator')
+                where ritual_id = $1 and number = $2 returning number
+            ),
+            nxt as (
+                update step set status = 'READY', ready_at = $3, attempt = 0
+                where ritual_id = $1 and number = $2 + 1 and status = 'PENDING'
+            ),
+            upd as (
+                update ritual set steps_skipped = steps_skipped + 1,
+                    current_step = least($2 + 1, steps_total), status = 'RUNNING',
+                    failure_reason = null, last_progress_at = $3
+                where id = $1 returning id, steps_completed, steps_total
+            ),
+            ev as (
+                %s
+            )
+            select 1""".formatted(new EventLog.Progress("upd.id", "'RUNNING'", "$2::int", "'SKIPPED'", "null", "null",
+            "upd.steps_completed", "upd.steps_total", "'skipped by an operator'").insert("$3", "upd"));
+
+    /** $1 ritual, $2 from step, $3 now, $4 new deadline. Steps from $2 on run again; those before are kept. */
+    static final String RESUME = """
+            with reset as (
+                update step set status = case when number = $2 then 'READY' else 'PENDING' end,
+                    ready_at = case when number = $2 then $3::timestamptz end, attempt = 0, agent_id = null,
+                    agent_name = null, lease_token = null, leased_at = null, lease_expires_at = null, completed_at = null,
+                    error = null, output = null, avoid_agent_id = null, reserved_for = null
+                where ritual_id = $1 and number >= $2
+            ),
+            kept as (
+                select count(*) filter (where status = 'COMPLETED') as completed,
+                       count(*) filter (where status = 'SKIPPED') as skipped
+                from step where ritual_id = $1 and number < $2
+            ),
+            upd as (
+                update ritual set status = 'RUNNING', deadline_at = $4, finished_at = null, failure_reason = null,
+                    current_step = $2, steps_completed = kept.completed, steps_skipped = kept.skipped,
+                    last_progress_at = $3
+                from kept where id = $1 returning id, steps_completed, steps_total
+            ),
+            ev as (
+                %s
+            )
+            select 1""".formatted(new EventLog.Progress("upd.id", "'RUNNING'", "$2::int", "'READY'", "null", "null",
+            "upd.steps_completed", "upd.steps_total", "'resumed by an operator'", Map.of("deadline_at", "$4::timestamptz"))
+            .insert("$3", "upd"));
+
+    /**
+     * A sign of life from {@code agentId} at {@code at}, at most once a second, skipped rather than waited for if the
+     * liveness sweep holds the row; an agent that was not ONLINE is announced back.
+     */
+    static String touchAgent(String agentId, String at, String reason) {
+        return """
+                touch as (
+                    update agent a set last_seen_at = %2$s, status = 'ONLINE',
+                        status_changed_at = case when a.status <> 'ONLINE' then %2$s else a.status_changed_at end
+                    from (select id, name, status from agent where id = %1$s
+                          and (status <> 'ONLINE' or last_seen_at < %2$s::timestamptz - interval '1 second')
+                          for update skip locked) before
+                    where a.id = before.id
+                    returning a.id, a.name, before.status as previous
+                ),
+                revived as (
+                    %3$s
+                )""".formatted(agentId, at, new EventLog.AgentChange("touch.id", "touch.name", "touch.previous", "'ONLINE'",
+                reason, null).insert(at, "touch where touch.previous <> 'ONLINE'"));
+    }
+}
