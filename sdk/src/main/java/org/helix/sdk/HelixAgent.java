@@ -237,6 +237,8 @@ public final class HelixAgent implements AutoCloseable {
             while (!stopping) {
                 try {
                     session = register(System.nanoTime() + config.startTimeout.toNanos());
+                    // parked long-polls of the old epoch can never be given work: ask again as the new one
+                    slots.forEach(Slot::interruptIfIdle);
                     return;
                 } catch (HelixException e) {
                     if (e.refused()) {
