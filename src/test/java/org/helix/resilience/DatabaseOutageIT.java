@@ -42,15 +42,12 @@ class DatabaseOutageIT {
              AppProcess app = AppProcess.create("outage", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "HELIX_SWEEP_INTERVAL", "1s"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
-            List<HttpAgent> agents = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "outage-agent-" + i));
-            }
             for (int i = 0; i < rituals; i++) {
                 assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
                         new JsonObject().put("steps", steps)).status());
             }
-            try (Workers workers = new Workers(agents, 1)) {
+            try (Workers workers = new Workers(app.url(""), AppProcess.ADMIN_KEY,
+                    List.of("outage-agent-0", "outage-agent-1", "outage-agent-2"), 1)) {
                 while (workers.completions.get() < rituals * steps / 3) {
                     Thread.sleep(20);
                 }
