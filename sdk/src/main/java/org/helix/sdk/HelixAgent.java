@@ -38,6 +38,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * backoff that honours {@code Retry-After}; when the service ends the agent's epoch (an operator's reinit) it
  * registers again. {@code stop} takes no new work, lets the work in hand finish and report within the grace
  * period, then deregisters, which hands any lease still held back to the service at once.
+ *
+ * <p>Its threads are daemons, so that a handler that ignores its cancellation cannot keep a process alive:
+ * a program whose main thread has nothing else to do waits for {@code stop} (see examples/java/EchoAgent.java).
  */
 public final class HelixAgent implements AutoCloseable {
 

@@ -17,13 +17,13 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -49,7 +49,7 @@ final class StubService implements AutoCloseable {
     private static final Pattern STEP = Pattern.compile("/api/rituals/([^/]+)/steps/(\\d+)/(complete|fail|heartbeat)");
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
-    final BlockingQueue<ObjectNode> leases = new LinkedBlockingQueue<>();
+    final BlockingDeque<ObjectNode> leases = new LinkedBlockingDeque<>();
     /** Handed out as {@code next_lease} to completions that ask for one. */
     final Queue<ObjectNode> chained = new ConcurrentLinkedQueue<>();
     final Queue<ObjectNode> revocations = new ConcurrentLinkedQueue<>();
@@ -179,6 +179,11 @@ final class StubService implements AutoCloseable {
                 Matcher m = Pattern.compile("wait_seconds=(\\d+)").matcher(path);
                 int wait = m.find() ? Integer.parseInt(m.group(1)) : 0;
                 ObjectNode lease = leases.poll(wait, TimeUnit.SECONDS);
+                if (lease != null && !validAgentTokens.containsValue(token)) {
+                    // as the service does, a poll of an epoch that ended meanwhile gets nothing
+                    leases.addFirst(lease);
+                    return json(401, "{\"status\":401,\"detail\":\"unknown token\"}");
+                }
                 return lease == null ? new Canned(204, null, Map.of())
                         : json(200, "{\"leases\":[" + lease + "]}");
             } finally {
