@@ -87,6 +87,7 @@ def work(agent, lease):
     key = (lease["ritual_id"], lease["step"])
     time.sleep(WORK_SECONDS)
     if key in revoked:
+        revoked.discard(key)
         print(f"step {lease['step']} of {lease['ritual_id']}: revoked, result dropped", flush=True)
         return
     output = {"echo": lease.get("mantra"), "by": NAME, "had_input": lease.get("input") is not None}
@@ -133,8 +134,11 @@ def main():
             attempt += 1
 
     # stopping: no long-poll is open now, so nothing can be leased after the deregistration
-    status, _ = call(f"/api/agents/{agent['agent_id']}/deregister", agent["token"])
-    print(f"deregistered {NAME} ({status})", flush=True)
+    try:
+        status, _ = call(f"/api/agents/{agent['agent_id']}/deregister", agent["token"])
+        print(f"deregistered {NAME} ({status})", flush=True)
+    except OSError as error:
+        print(f"could not deregister ({error}); the service will find {NAME} offline", flush=True)
 
 
 if __name__ == "__main__":
