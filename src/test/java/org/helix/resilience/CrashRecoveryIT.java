@@ -39,9 +39,9 @@ class CrashRecoveryIT {
                 // production's log format, so the log fields are checked too
                 "QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
-            List<HttpAgent> agents = new ArrayList<>();
+            List<String> agents = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "crash-agent-" + i));
+                agents.add("crash-agent-" + i);
             }
             List<UUID> rituals = new ArrayList<>();
             for (int i = 0; i < RITUALS; i++) {
@@ -54,7 +54,9 @@ class CrashRecoveryIT {
             Set<String> acknowledged;
             List<String> violations;
             int beforeCrash;
-            try (Workers workers = new Workers(agents, 1)) {
+            String agent;
+            try (Workers workers = new Workers(app.url(""), AppProcess.ADMIN_KEY, agents, 1)) {
+                agent = workers.agentId("crash-agent-0").toString();
                 while (workers.completions.get() < RITUALS * STEPS / 3) {
                     Thread.sleep(20);
                 }
@@ -96,7 +98,6 @@ class CrashRecoveryIT {
             assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("ritual accepted")
                             && rituals.contains(UUID.fromString(l.getJsonObject("mdc").getString("ritual_id")))),
                     "JSON log lines carry the ritual id as a field");
-            String agent = agents.get(0).id.toString();
             assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("agent crash-agent-0 registered")
                             && agent.equals(l.getJsonObject("mdc").getString("agent_id"))),
                     "JSON log lines carry the agent id as a field");

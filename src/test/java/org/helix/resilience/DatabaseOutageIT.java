@@ -44,15 +44,12 @@ class DatabaseOutageIT {
              AppProcess app = AppProcess.create("outage", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "HELIX_SWEEP_INTERVAL", "1s"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
-            List<HttpAgent> agents = new ArrayList<>();
-            for (int i = 0; i < 6; i++) {
-                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "outage-agent-" + i));
-            }
             for (int i = 0; i < rituals; i++) {
                 assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
                         new JsonObject().put("steps", steps).put("step_timeout_seconds", 3)).status());
             }
-            try (Workers workers = new Workers(agents, 1)) {
+            try (Workers workers = new Workers(app.url(""), AppProcess.ADMIN_KEY, List.of("outage-agent-0",
+                    "outage-agent-1", "outage-agent-2", "outage-agent-3", "outage-agent-4", "outage-agent-5"), 1)) {
                 while (workers.completions.get() < rituals * steps / 3) {
                     Thread.sleep(20);
                 }
@@ -133,16 +130,13 @@ class DatabaseOutageIT {
                      "HELIX_SWEEP_INTERVAL", "500ms", "HELIX_AGENT_HEARTBEAT_INTERVAL", "1s",
                      "HELIX_AGENT_STALE_AFTER", "2s", "HELIX_AGENT_OFFLINE_AFTER", "4s"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
-            List<HttpAgent> agents = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "patient-agent-" + i));
-            }
             for (int i = 0; i < rituals; i++) {
                 assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
                         new JsonObject().put("steps", steps).put("step_timeout_seconds", 2).put("max_attempts", 1)).status());
             }
             // each step takes 300 ms, so at the cut the agents hold leases that will expire during the outage
-            try (Workers workers = new Workers(agents, 1, Duration.ofMillis(300))) {
+            try (Workers workers = new Workers(app.url(""), AppProcess.ADMIN_KEY,
+                    List.of("patient-agent-0", "patient-agent-1", "patient-agent-2"), 1, Duration.ofMillis(300))) {
                 while (workers.completions.get() < 6) {
                     Thread.sleep(20);
                 }

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,17 +28,14 @@ class GracefulShutdownIT {
     void sigtermDuringLoadExitsCleanlyAndLosesNothing() throws Exception {
         try (AppProcess app = AppProcess.create("graceful-shutdown", Map.of())) {
             app.start().awaitReady(Duration.ofSeconds(60));
-            List<HttpAgent> agents = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                agents.add(HttpAgent.register(() -> app.url(""), AppProcess.ADMIN_KEY, "shutdown-agent-" + i));
-            }
             for (int i = 0; i < 5; i++) {
                 assertEquals(202, HttpAgent.call(app.url("/api/rituals"), AppProcess.ADMIN_KEY,
                         new JsonObject().put("steps", 1000)).status());
             }
             WsClient portal = WsClient.connect(app.port(), null);
             assertEquals("session", portal.next(5).getString("event"));
-            try (Workers workers = new Workers(agents, 5)) {
+            try (Workers workers = new Workers(app.url(""), AppProcess.ADMIN_KEY,
+                    List.of("shutdown-agent-0", "shutdown-agent-1", "shutdown-agent-2", "shutdown-agent-3"), 5)) {
                 while (workers.completions.get() < 300) {
                     Thread.sleep(10);
                 }

@@ -1,100 +1,77 @@
 package org.helix.support;
 
-import io.vertx.core.json.JsonObject;
+import org.helix.sdk.AgentListener;
+import org.helix.sdk.Backoff;
+import org.helix.sdk.HelixAgent;
+import org.helix.sdk.StepContext;
 
-import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * HTTP agents that behave like careful real ones through crashes, outages and shutdowns: lease, work, complete;
- * on a connection error or a 503 they retry the same call; a 409 means the lease is gone. They record what
- * was acknowledged and every answer they got.
+ * Agents on the SDK (sdk/), as careful real ones behave through crashes, outages and shutdowns: lease, work,
+ * complete; connection errors, 503 and 5xx are retried with the result kept; a 409 means the lease is gone.
+ * They record what was acknowledged, anything leased again after its completion was acknowledged, and every
+ * answer the service gave.
  */
 public final class Workers implements AutoCloseable {
+
+    /** Quick retries, as the tests' durations are short. */
+    static final Backoff BACKOFF = new Backoff(Duration.ofMillis(100), 2, Duration.ofMillis(500), 0.2);
 
     public final Set<String> acknowledged = ConcurrentHashMap.newKeySet();
     public final List<String> violations = new CopyOnWriteArrayList<>();
     public final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
     public final AtomicInteger completions = new AtomicInteger();
-    private final AtomicBoolean stop = new AtomicBoolean();
-    private final ExecutorService pool;
-    private final int waitSeconds;
-    private final long workMillis;
+    private final List<HelixAgent> agents = new ArrayList<>();
 
-    public Workers(List<HttpAgent> agents, int waitSeconds) {
-        this(agents, waitSeconds, Duration.ofMillis(2));
+    /** Registers one agent under each name (exactly that name) at {@code url} and starts them. */
+    public Workers(String url, String key, List<String> names, int waitSeconds) {
+        this(url, key, names, waitSeconds, Duration.ofMillis(2));
     }
 
-    /** Each step takes {@code work} to do, between its lease and its completion. */
-    public Workers(List<HttpAgent> agents, int waitSeconds, Duration work) {
-        this.waitSeconds = waitSeconds;
-        this.workMillis = work.toMillis();
-        this.pool = Executors.newFixedThreadPool(agents.size());
-        for (HttpAgent agent : agents) {
-            pool.submit(() -> {
-                work(agent);
-                return null;
-            });
-        }
-    }
-
-    private void work(HttpAgent agent) throws InterruptedException {
-        while (!stop.get()) {
-            try {
-                HttpAgent.Reply reply = agent.lease(waitSeconds, 1);
-                count(reply.status());
-                if (reply.status() == 503) {
-                    Thread.sleep(200);
-                }
-                for (Object o : HttpAgent.leases(reply)) {
-                    JsonObject lease = (JsonObject) o;
-                    String key = lease.getString("ritual_id") + "/" + lease.getInteger("step");
-                    if (acknowledged.contains(key)) {
-                        violations.add(key + " leased again after its completion was acknowledged");
-                    }
-                    Thread.sleep(workMillis);
-                    complete(agent, lease, key);
-                }
-            } catch (IOException e) {
-                Thread.sleep(100);
+    /** As above; each step takes {@code work} to do, between its lease and its completion. */
+    public Workers(String url, String key, List<String> names, int waitSeconds, Duration work) {
+        AgentListener listener = new AgentListener() {
+            @Override
+            public void onAnswer(String method, String path, int status) {
+                statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
             }
-        }
-    }
 
-    private void complete(HttpAgent agent, JsonObject lease, String key) throws InterruptedException {
-        while (!stop.get()) {
-            try {
-                HttpAgent.Reply r = agent.complete(UUID.fromString(lease.getString("ritual_id")), lease.getInteger("step"),
-                        UUID.fromString(lease.getString("lease_token")), false);
-                count(r.status());
-                if (r.status() == 200) {
-                    acknowledged.add(key);
-                    completions.incrementAndGet();
-                    return;
-                }
-                if (r.status() == 409 || r.status() == 404) {
-                    return;
-                }
-            } catch (IOException e) {
-                // unreachable for now: keep the result and try again
+            @Override
+            public void onCompleted(StepContext step) {
+                acknowledged.add(key(step));
+                completions.incrementAndGet();
             }
-            Thread.sleep(100);
+        };
+        for (String name : names) {
+            agents.add(HelixAgent.builder().url(url).apiKey(key).instanceName(name).listener(listener)
+                    .waitSeconds(waitSeconds).backoff(BACKOFF)
+                    // every step through a long-poll, as the tests that use these agents were written for
+                    .leaseNext(false)
+                    .handler(step -> {
+                        if (acknowledged.contains(key(step))) {
+                            violations.add(key(step) + " leased again after its completion was acknowledged");
+                        }
+                        Thread.sleep(work.toMillis());
+                        return null;
+                    }).start());
         }
     }
 
-    private void count(int status) {
-        statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+    public UUID agentId(String name) {
+        return agents.stream().filter(a -> a.instanceName().equals(name)).findFirst().orElseThrow().agentId();
+    }
+
+    private static String key(StepContext step) {
+        return step.ritualId() + "/" + step.step();
     }
 
     public int count5xxOtherThan503() {
@@ -102,12 +79,17 @@ public final class Workers implements AutoCloseable {
                 .mapToInt(e -> e.getValue().get()).sum();
     }
 
+    /** Stops every agent at once: each finishes the step in hand (for at most 2 s) and deregisters. */
     @Override
     public void close() throws InterruptedException {
-        stop.set(true);
-        pool.shutdown();
-        if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
-            pool.shutdownNow();
+        List<Thread> stopping = new ArrayList<>();
+        for (HelixAgent agent : agents) {
+            Thread t = new Thread(() -> agent.stop(Duration.ofSeconds(2)));
+            t.start();
+            stopping.add(t);
+        }
+        for (Thread t : stopping) {
+            t.join();
         }
     }
 }
