@@ -109,7 +109,7 @@ function buildGauges() {
   }
 }
 
-// The README's phase thresholds, checked in order (ucf_update events carry the metrics, not the phase).
+// The README's phase thresholds, checked in order (for the metrics of /ucf; ucf_update events carry the phase too).
 function phaseOf(u) {
   if (u.harmony >= 1.2 && u.resilience >= 1.2 && u.drishti >= 0.85 && u.klesha <= 0.1) return 'TRANSCENDENT';
   if (u.harmony >= 0.6 && u.resilience >= 0.7 && u.klesha <= 0.6) return 'COHERENT';
@@ -170,7 +170,7 @@ async function loadAgents() {
         el('span', { class: 'symbol', 'aria-hidden': 'true' }, a.symbol || '•'), ' ', a.name),
       el('td', {}, el('span', { class: `badge ${String(a.status).toLowerCase()}` }, a.status)),
       el('td', { class: 'seen', 'data-at': a.last_heartbeat_at ? Date.parse(a.last_heartbeat_at) : '' }, '—'),
-      el('td', {}, String(a.workload)))));
+      el('td', {}, `${Math.round(100 * a.workload)} %`))));
     tickAgents();
   } catch (e) { showError(`Agents: ${e.message}`); } finally { agentsLoading = false; }
 }
@@ -196,13 +196,14 @@ function ritualEvent(ev) {
   const r = state.rituals.get(ev.ritual_id) || { ritual_id: ev.ritual_id, created_at: ev.timestamp, steps_completed: 0 };
   if (ev.status) r.status = ev.status;
   if (ev.steps_total != null) r.steps_total = ev.steps_total;
-  if (ev.steps != null) r.steps_total = ev.steps;
+  if (ev.ritual && ev.ritual.steps != null) r.steps_total = ev.ritual.steps;
   if (ev.steps_completed != null) r.steps_completed = ev.steps_completed;
   if (ev.deadline_at) r.deadline_at = ev.deadline_at;
   if (ev.step != null) r.current_step = ev.step;
   if (ev.event === 'ritual_completion') Object.assign(r, { status: 'COMPLETED', ucf_before: ev.ucf_before, ucf_after: ev.ucf_after });
   if (ev.event === 'ritual_timeout' || ev.event === 'ritual_failed') r.failure_reason = ev.reason;
-  if (ev.duration_seconds != null) r.duration_seconds = ev.duration_seconds;
+  const duration = ev.ritual ? ev.ritual.duration_seconds : ev.duration_seconds;
+  if (duration != null) r.duration_seconds = duration;
   state.rituals.set(ev.ritual_id, r);
   soon('rituals', renderRituals, 100);
   if (state.selected && state.selected.id === ev.ritual_id) {
@@ -528,7 +529,7 @@ function onMessage(data) {
 function handle(ev) {
   logEvent(ev);
   switch (ev.event) {
-    case 'ucf_update': setUcf(ev, ev.timestamp); break;
+    case 'ucf_update': setUcf(ev.ucf, ev.timestamp); break;
     case 'ritual_completion': setUcf(ev.ucf_after, ev.timestamp); ritualEvent(ev); break;
     case 'ritual_progress': case 'ritual_timeout': case 'ritual_failed': ritualEvent(ev); break;
     case 'agent_state_change': soon('agents', loadAgents, 500); break;
@@ -543,11 +544,11 @@ function summary(ev) {
       return `${short(ev.ritual_id)} ${ev.status}${ev.step ? ` · step ${ev.step} ${ev.step_status}` : ''}${ev.agent ? ` by ${ev.agent}` : ''}`
         + ` (${ev.steps_completed}/${ev.steps_total})${ev.reason ? ` · ${ev.reason}` : ''}`;
     case 'ritual_completion':
-      return `${short(ev.ritual_id)} COMPLETED ${ev.steps_completed}/${ev.steps} in ${fmt(ev.duration_seconds, 1)} s · harmony ${fmt(ev.ucf_before && ev.ucf_before.harmony)} → ${fmt(ev.ucf_after && ev.ucf_after.harmony)}`;
+      return `${short(ev.ritual_id)} COMPLETED ${ev.steps_completed}/${ev.ritual.steps} in ${fmt(ev.ritual.duration_seconds, 1)} s · harmony ${fmt(ev.ucf_before && ev.ucf_before.harmony)} → ${fmt(ev.ucf_after && ev.ucf_after.harmony)}`;
     case 'ritual_timeout': case 'ritual_failed': return `${short(ev.ritual_id)} ${ev.status} · ${ev.reason || ''}`;
-    case 'agent_state_change': return `${ev.agent} ${ev.from} → ${ev.to} · ${ev.reason || ''}`;
-    case 'alert': return `${ev.metric} ${ev.state} at ${fmt(ev.value)} · ${ev.message || ''}`;
-    case 'ucf_update': return METRICS.map((m) => `${m.name} ${fmt(ev[m.name], 2)}`).join(' · ');
+    case 'agent_state_change': return `${ev.agent} ${ev.old_status} → ${ev.new_status} · ${ev.reason || ''}`;
+    case 'alert': return `${ev.severity}: ${ev.message} · ${ev.recommended_action}`;
+    case 'ucf_update': return METRICS.map((m) => `${m.name} ${fmt(ev.ucf[m.name], 2)}`).join(' · ') + ` · ${ev.phase}`;
     default: return '';
   }
 }

@@ -80,7 +80,7 @@ public class AgentResource {
     @Operation(summary = "Heartbeat; the answer lists leases revoked while the agent was silent")
     public Uni<HeartbeatResponse> heartbeat(@PathParam("id") String id, @Valid HeartbeatRequest request) {
         UUID agentId = self(id);
-        int workload = request == null || request.workload() == null ? 0 : request.workload();
+        double workload = request == null || request.workload() == null ? 0 : request.workload();
         return agents.heartbeat(Caller.of(identity), agentId, workload);
     }
 

@@ -52,21 +52,21 @@ public class AgentService {
             up as (
                 insert into agent (id, name, symbol, role, layer, capabilities, epoch, token_hash, status, workload,
                                    builtin, registered_at, last_seen_at, status_changed_at)
-                values ($1, $2, $3, $4, $5, $6, 1, $7, 'ONLINE', 0, $8, $9, $9, $9)
+                values ($1, $2, $3, $4, $5, $6, 1, $7, 'ONLINE', $10, $8, $9, $9, $9)
                 on conflict (name) do update set symbol = excluded.symbol, role = excluded.role, layer = excluded.layer,
                     capabilities = excluded.capabilities, epoch = agent.epoch + 1, token_hash = excluded.token_hash,
-                    status = 'ONLINE', workload = 0, builtin = excluded.builtin, registered_at = excluded.registered_at,
+                    status = 'ONLINE', workload = excluded.workload, builtin = excluded.builtin, registered_at = excluded.registered_at,
                     last_seen_at = excluded.last_seen_at,
                     status_changed_at = case when agent.status <> 'ONLINE' then excluded.status_changed_at
                                              else agent.status_changed_at end
-                returning id, epoch
+                returning id, epoch, workload
             ),
             ev as (
                 %s
             )
             select up.id, up.epoch, (select token_hash from prev) as previous_token_hash from up
             """.formatted(new EventLog.AgentChange("up.id", "$2::text", "(select status from prev)", "'ONLINE'",
-            "'registered'", "up.epoch").insert("$9", "up"));
+            "up.workload", "'registered'", "up.epoch").insert("$9", "up"));
 
     private final Db db;
     private final Clock clock;
@@ -98,7 +98,8 @@ public class AgentService {
         String token = Tokens.generate(TOKEN_PREFIX);
         String[] capabilities = request.capabilities() == null ? new String[0] : request.capabilities().toArray(String[]::new);
         Tuple args = Tuple.of(UUID.randomUUID(), request.name(), request.symbol(), request.role(), request.layer(),
-                capabilities).addValue(Tokens.hash(token)).addValue(builtin).addValue(ts(now));
+                capabilities).addValue(Tokens.hash(token)).addValue(builtin).addValue(ts(now))
+                .addValue(request.workload() == null ? 0.0 : request.workload());
         // lose the old epoch's leases before touching the agent row: rituals and steps are always locked
         // before agents, so registration cannot deadlock with completions
         return db.inTransaction(tx -> tx.preparedQuery("select id from agent where name = $1")
@@ -123,7 +124,8 @@ public class AgentService {
                 });
     }
 
-    public Uni<HeartbeatResponse> heartbeat(Caller caller, UUID agentId, int workload) {
+    /** @param workload the fraction of its capacity the agent is using, 0..1 */
+    public Uni<HeartbeatResponse> heartbeat(Caller caller, UUID agentId, double workload) {
         Instant now = clock.instant();
         return db.inTransaction(tx -> tx.preparedQuery("""
                                 with before as (select status, name from agent where id = $1 and ($2 < 0 or epoch = $2)),
@@ -136,7 +138,7 @@ public class AgentService {
                                     %s
                                 )
                                 select count(*) as found from upd""".formatted(new EventLog.AgentChange("$1::uuid",
-                                "before.name", "before.status", "'ONLINE'", "'heartbeat'", null)
+                                "before.name", "before.status", "'ONLINE'", "$4::float8", "'heartbeat'", null)
                                 .insert("$3", "before, upd where before.status <> 'ONLINE'")))
                         .execute(Tuple.of(agentId, epochOf(caller), ts(now), workload))
                         .flatMap(found -> {
@@ -176,7 +178,7 @@ public class AgentService {
                                     %s
                                 )
                                 select count(*) as found from upd""".formatted(new EventLog.AgentChange("$1::uuid",
-                                "before.name", "before.status", "'OFFLINE'", "'deregistered'", null)
+                                "before.name", "before.status", "'OFFLINE'", "0", "'deregistered'", null)
                                 .insert("$2", "before, upd"))).execute(Tuple.of(agentId, ts(now)))
                         .map(rows -> lost)))
                 .map(lost -> {
@@ -227,6 +229,19 @@ public class AgentService {
     public Uni<Long> onlineCount() {
         return db.query("select count(*) as n from agent where status <> 'OFFLINE'", Tuple.tuple())
                 .map(rows -> rows.iterator().next().getLong("n"));
+    }
+
+    /** At most {@code limit} agents, ONLINE ones first, then STALE, then OFFLINE, each by name. */
+    public Uni<List<AgentView>> directory(int limit) {
+        return db.query("""
+                        select * from agent
+                        order by case status when 'ONLINE' then 0 when 'STALE' then 1 else 2 end, name limit $1""",
+                        Tuple.of((long) limit))
+                .map(rows -> {
+                    List<AgentView> listed = new ArrayList<>(rows.size());
+                    rows.forEach(row -> listed.add(AgentView.of(row)));
+                    return listed;
+                });
     }
 
     public Uni<List<AgentView>> all() {
@@ -282,7 +297,7 @@ public class AgentService {
                                     )
                                     select id, name, epoch, old_hash from upd order by name""".formatted(
                                     new EventLog.AgentChange("upd.id", "upd.name", "upd.previous", "'OFFLINE'",
-                                            "'reinitialised by an operator'", "upd.epoch").insert("$2", "upd")))
+                                            "0", "'reinitialised by an operator'", "upd.epoch").insert("$2", "upd")))
                             .execute(Tuple.of(agents.keySet().toArray(UUID[]::new), ts(now))))
                             .map(rows -> {
                                 List<Reinitialised> done = new ArrayList<>();

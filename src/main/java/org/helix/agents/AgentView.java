@@ -8,12 +8,12 @@ import java.util.UUID;
 
 /** An agent as the public {@code /agents} list shows it. */
 public record AgentView(UUID agentId, String name, String symbol, String role, String layer, List<String> capabilities,
-                        AgentStatus status, int workload, int epoch, boolean builtin, OffsetDateTime lastHeartbeatAt) {
+                        AgentStatus status, double workload, int epoch, boolean builtin, OffsetDateTime lastHeartbeatAt) {
 
     static AgentView of(Row a) {
         return new AgentView(a.getUUID("id"), a.getString("name"), a.getString("symbol"), a.getString("role"),
                 a.getString("layer"), List.of(a.getArrayOfStrings("capabilities")),
-                AgentStatus.valueOf(a.getString("status")), a.getInteger("workload"), a.getInteger("epoch"),
+                AgentStatus.valueOf(a.getString("status")), a.getDouble("workload"), a.getInteger("epoch"),
                 a.getBoolean("builtin"), a.getOffsetDateTime("last_seen_at"));
     }
 }

@@ -87,13 +87,41 @@ public class BuiltinAgents implements StartupWork {
         return !config.builtinAgents().enabled() || registered.get() == COLLECTIVE.size();
     }
 
-    /** One member of the collective; its identity changes when an operator reinitialises it. */
+    /**
+     * One member of the collective; its identity changes when an operator reinitialises it. Its workload is the
+     * share of the last heartbeat interval it spent working a step (0..1): what an external agent with one slot
+     * would report, and what tells an operator whether the collective is the bottleneck.
+     */
     private static final class Member {
         final Profile profile;
         volatile Caller self;
+        private long busyNanos;
+        private long busySince;
+        private long reportedAt = System.nanoTime();
 
         Member(Profile profile) {
             this.profile = profile;
+        }
+
+        synchronized void working(boolean working) {
+            long now = System.nanoTime();
+            if (working && busySince == 0) {
+                busySince = now;
+            } else if (!working && busySince != 0) {
+                busyNanos += now - busySince;
+                busySince = 0;
+            }
+        }
+
+        /** The share of the time since the last report spent working; starts the next interval. */
+        synchronized double workload() {
+            long now = System.nanoTime();
+            long busy = busyNanos + (busySince == 0 ? 0 : now - busySince);
+            double share = now > reportedAt ? Math.min(1.0, (double) busy / (now - reportedAt)) : 0;
+            busyNanos = 0;
+            busySince = busySince == 0 ? 0 : now;
+            reportedAt = now;
+            return share;
         }
     }
 
@@ -129,7 +157,7 @@ public class BuiltinAgents implements StartupWork {
             return;
         }
         Caller self = member.self;
-        agents.heartbeat(self, self.agentId(), 0).subscribe().with(ok -> { }, e -> {
+        agents.heartbeat(self, self.agentId(), member.workload()).subscribe().with(ok -> { }, e -> {
             if (e instanceof ProblemException p && p.status() == 409) {
                 LOG.infof("%s was reinitialised; registering again", self.agentName());
                 register(member, false);
@@ -156,6 +184,7 @@ public class BuiltinAgents implements StartupWork {
 
     /** "Work" is reciting the mantra for the configured time, then completing and asking for the next lease. */
     private void work(Member member, Caller self, LeaseGrant grant) {
+        member.working(true);
         vertx.setTimer(Math.max(1, config.builtinAgents().workTime().toMillis()), t -> {
             if (!running) {
                 return;
@@ -166,9 +195,13 @@ public class BuiltinAgents implements StartupWork {
                         if (done.nextLease() != null) {
                             work(member, self, done.nextLease());
                         } else {
+                            member.working(false);
                             poll(member);
                         }
-                    }, e -> retry(member, e));
+                    }, e -> {
+                        member.working(false);
+                        retry(member, e);
+                    });
         });
     }
 

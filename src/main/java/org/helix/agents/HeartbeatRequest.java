@@ -1,8 +1,11 @@
 package org.helix.agents;
 
-import jakarta.validation.constraints.Max;
-import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-public record HeartbeatRequest(@Min(value = 0, message = "must be at least 0")
-                               @Max(value = 1_000_000, message = "must be at most 1000000") Integer workload) {
+/** {@code workload}: the fraction of its capacity the agent is using, 0..1 (0.42 = 42 %). */
+public record HeartbeatRequest(@Schema(description = "fraction of capacity in use, 0..1", minimum = "0", maximum = "1")
+                               @DecimalMin(value = "0", message = "must be a fraction between 0 and 1")
+                               @DecimalMax(value = "1", message = "must be a fraction between 0 and 1") Double workload) {
 }

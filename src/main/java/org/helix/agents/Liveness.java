@@ -51,13 +51,13 @@ public class Liveness {
             upd as (
                 update agent a set status = due.next, status_changed_at = $3
                 from due where a.id = due.id and a.status <> due.next
-                returning a.id, a.name, due.previous, due.next
+                returning a.id, a.name, a.workload, due.previous, due.next
             ),
             ev as (
                 %s
             )
             select id, name, previous, next from upd
-            """.formatted(new EventLog.AgentChange("upd.id", "upd.name", "upd.previous", "upd.next",
+            """.formatted(new EventLog.AgentChange("upd.id", "upd.name", "upd.previous", "upd.next", "upd.workload",
             "'heartbeat ' || case when upd.next = 'ONLINE' then 'resumed' else 'missed' end", null).insert("$3", "upd"));
 
     private final Db db;

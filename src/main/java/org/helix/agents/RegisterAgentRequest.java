@@ -1,5 +1,8 @@
 package org.helix.agents;
 
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
@@ -15,5 +18,12 @@ public record RegisterAgentRequest(
         @Size(max = 64, message = "must be at most 64 characters") String role,
         @Size(max = 64, message = "must be at most 64 characters") String layer,
         @Size(max = 32, message = "must list at most 32 capabilities")
-        List<@NotNull(message = "must not be null") @Size(min = 1, max = 64, message = "must be 1-64 characters") String> capabilities) {
+        List<@NotNull(message = "must not be null") @Size(min = 1, max = 64, message = "must be 1-64 characters") String> capabilities,
+        @Schema(description = "fraction of capacity in use, 0..1", minimum = "0", maximum = "1")
+        @DecimalMin(value = "0", message = "must be a fraction between 0 and 1")
+        @DecimalMax(value = "1", message = "must be a fraction between 0 and 1") Double workload) {
+
+    public RegisterAgentRequest(String name, String symbol, String role, String layer, List<String> capabilities) {
+        this(name, symbol, role, layer, capabilities, null);
+    }
 }

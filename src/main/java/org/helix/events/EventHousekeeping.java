@@ -62,7 +62,8 @@ public class EventHousekeeping {
                         .execute(Tuple.of(UCF_UPDATE_LOCK, ts(now), recentMillis))
                         .flatMap(rows -> !rows.iterator().next().getBoolean("due") ? Uni.createFrom().item(false)
                                 : ucf.current(tx).flatMap(reading -> events.append(tx, null, now,
-                                        new EventLog.UcfUpdate(reading.field().toJson(), reading.updatedAt().toInstant())))
+                                        new EventLog.UcfUpdate(reading.field().metrics(),
+                                                reading.field().phase().name(), reading.updatedAt().toInstant())))
                                 .replaceWith(true)))
                 .invoke(written -> {
                     if (written) {

@@ -258,20 +258,33 @@ public class EventHub {
     }
 
 
+    /** Where a stream starts: after {@code lastEventId}, or else after the newest event this replica has seen. */
+    public Uni<Long> startingPoint(Long lastEventId) {
+        return lastEventId != null ? Uni.createFrom().item(lastEventId)
+                : (watermark < 0 ? initialise() : Uni.createFrom().voidItem()).map(ready -> watermark);
+    }
+
     /**
      * Starts a stream. With {@code lastEventId} the stream first reads what followed it from the table, then
      * continues live; without it the stream starts with the next event.
      */
     public Uni<Subscription> subscribe(Subscriber subscriber, Long lastEventId) {
+        return startingPoint(lastEventId).flatMap(after -> subscribe(subscriber, after, lastEventId != null));
+    }
+
+    /**
+     * Starts a stream after event {@code after}; a client that {@code resumed} from an id it had is told when
+     * retention has removed some of what it missed.
+     */
+    public Uni<Subscription> subscribe(Subscriber subscriber, long after, boolean resumed) {
         return (watermark < 0 ? initialise() : Uni.createFrom().voidItem())
                 // checked even when the pump is behind the client (it idles without listeners): retention may
                 // have removed what the client missed either way
-                .flatMap(ready -> lastEventId == null ? Uni.createFrom().voidItem() : truncationNotice(subscriber, lastEventId))
+                .flatMap(ready -> resumed ? truncationNotice(subscriber, after) : Uni.createFrom().voidItem())
                 .map(noticed -> {
                     // not live until drain() has compared its position with the watermark, after it was added: an
                     // event the pump handled in between is then read from the table
-                    Subscription subscription = new Subscription(subscriber,
-                            lastEventId == null ? watermark : lastEventId, false);
+                    Subscription subscription = new Subscription(subscriber, after, false);
                     subscriptions.add(subscription);
                     synchronized (subscription) {
                         subscription.drain();

@@ -44,7 +44,11 @@ public class EventLog {
         JsonObject json();
     }
 
-    /** {@code ritual_completion}: the ritual completed and moved the UCF ({@code ucf_before}, {@code ucf_after}). */
+    /**
+     * {@code ritual_completion}: the ritual completed and moved the UCF. The Helix Hub's shape is
+     * {@code ritual {steps, duration_seconds}, ucf_before, ucf_after}; {@code ritual_id}, {@code status} and
+     * {@code steps_completed} are the service's own, as on every ritual event.
+     */
     public record Completion(UUID ritualId, int steps, int stepsCompleted, double durationSeconds, JsonObject ucfBefore,
                              JsonObject ucfAfter) implements Payload {
         public EventType type() {
@@ -52,34 +56,65 @@ public class EventLog {
         }
 
         public JsonObject json() {
-            return new JsonObject().put("ritual_id", ritualId.toString()).put("status", "COMPLETED")
-                    .put("steps", steps).put("steps_completed", stepsCompleted).put("duration_seconds", durationSeconds)
-                    .put("ucf_before", ucfBefore).put("ucf_after", ucfAfter);
+            return new JsonObject()
+                    .put("ritual", new JsonObject().put("id", ritualId.toString()).put("steps", steps)
+                            .put("steps_completed", stepsCompleted).put("duration_seconds", durationSeconds))
+                    .put("ucf_before", ucfBefore).put("ucf_after", ucfAfter)
+                    .put("ritual_id", ritualId.toString()).put("status", "COMPLETED").put("steps_completed", stepsCompleted);
         }
     }
 
-    /** {@code alert}: a UCF metric crossed its alert threshold ({@code breached}) or came back ({@code recovered}). */
+    /**
+     * {@code alert}: a UCF metric crossed its alert threshold ({@code breached}) or came back ({@code recovered}), in
+     * the Helix Hub's shape ({@code severity, message, recommended_action}) with the metric and its value beside it.
+     */
     public record Alert(String metric, double value, boolean breached, UUID ritualId) implements Payload {
         public EventType type() {
             return EventType.ALERT;
         }
 
         public JsonObject json() {
-            return new JsonObject().put("metric", metric).put("value", value)
-                    .put("state", breached ? "breached" : "recovered")
-                    .put("ritual_id", ritualId == null ? null : ritualId.toString())
-                    .put("message", metric + (breached ? " crossed its alert threshold" : " is back within its threshold"));
+            return new JsonObject().put("severity", severity()).put("message", message())
+                    .put("recommended_action", recommendedAction())
+                    .put("metric", metric).put("value", value).put("state", breached ? "breached" : "recovered")
+                    .put("ritual_id", ritualId == null ? null : ritualId.toString());
+        }
+
+        /** Harmony below its floor is the field failing; klesha and resilience past theirs are on the way there. */
+        String severity() {
+            return !breached ? "info" : metric.equals("harmony") ? "critical" : "warning";
+        }
+
+        String message() {
+            return breached ? String.format(java.util.Locale.ROOT, "%s at %.2f crossed its alert threshold", metric, value)
+                    : String.format(java.util.Locale.ROOT, "%s at %.2f is back within its threshold", metric, value);
+        }
+
+        String recommendedAction() {
+            if (!breached) {
+                return "none";
+            }
+            return switch (metric) {
+                case "harmony" -> "complete full 108-step rituals: each raises harmony by a tenth to a fifth of its headroom";
+                case "klesha" -> "complete full 108-step rituals: each removes a fifth of the klesha";
+                case "resilience" -> "complete rituals and look for agents whose attempts keep failing (GET /admin/rituals/stuck)";
+                default -> "see the UCF documentation for " + metric;
+            };
         }
     }
 
-    /** {@code ucf_update}: the field as it stands, sent periodically while anyone listens. */
-    public record UcfUpdate(JsonObject field, Instant updatedAt) implements Payload {
+    /**
+     * {@code ucf_update}: the field as it stands, sent periodically while anyone listens; the Helix Hub's shape,
+     * {@code ucf {six metrics}, phase}, and when the field last changed.
+     */
+    public record UcfUpdate(Map<String, Double> ucf, String phase, Instant updatedAt) implements Payload {
         public EventType type() {
             return EventType.UCF_UPDATE;
         }
 
         public JsonObject json() {
-            return field.copy().put("updated_at", ts(updatedAt).toString());
+            return new JsonObject().put("ucf", new JsonObject(new LinkedHashMap<>(ucf))).put("phase", phase)
+                    .put("updated_at", ts(updatedAt).toString());
         }
     }
 
@@ -138,15 +173,20 @@ public class EventLog {
         }
     }
 
-    /** {@code agent_state_change}: an agent's liveness status changed (or it registered again). */
-    public record AgentChange(String agentId, String agent, String from, String to, String reason, String epoch) {
+    /**
+     * {@code agent_state_change}: an agent's liveness status changed (or it registered again), in the Helix Hub's
+     * shape ({@code agent, old_status, new_status, workload}) with the service's own fields beside it.
+     */
+    public record AgentChange(String agentId, String agent, String oldStatus, String newStatus, String workload,
+                              String reason, String epoch) {
 
         public String insert(String at, String from) {
             Map<String, String> fields = new LinkedHashMap<>();
-            fields.put("agent_id", agentId);
             fields.put("agent", agent);
-            fields.put("from", this.from);
-            fields.put("to", to);
+            fields.put("old_status", oldStatus);
+            fields.put("new_status", newStatus);
+            fields.put("workload", workload);
+            fields.put("agent_id", agentId);
             fields.put("reason", reason);
             if (epoch != null) {
                 fields.put("epoch", epoch);

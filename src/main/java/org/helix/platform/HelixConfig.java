@@ -5,6 +5,7 @@ import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 /** Every duration and bound of the service; defaults are the design's (DESIGN.md section 4). */
@@ -36,6 +37,20 @@ public interface HelixConfig {
     Db db();
 
     Shutdown shutdown();
+
+    Discovery discovery();
+
+    /** What /.well-known/helix.json tells new clients beyond what the service knows by itself. */
+    interface Discovery {
+        @WithDefault("Orchestrates 108-step rituals executed by agents, watched live by portals, repaired by operators")
+        String description();
+
+        /** The URL clients should use (behind a proxy or ingress); by default the one the request came in on. */
+        Optional<String> baseUrl();
+
+        /** Portals by name (helix.discovery.portals.dashboard=https://...): the Helix Hub clients list them. */
+        Map<String, String> portals();
+    }
 
     interface Shutdown {
         /** How long SIGTERM waits for the requests in flight when it came (then quarkus.shutdown.delay, then exit). */

@@ -37,8 +37,16 @@ public class OpenApiDocs implements OASFilter {
             session, or neither for a new anonymous one; last_event_id to replay what was missed; rituals \
             (comma-separated ids) to follow. It refuses the upgrade with 401 for a wrong resume token, 404 for an \
             unknown or expired session and 429 for too many connections from one address. The first message is \
-            {"event":"session","session_id":…,"resume_token":…}; clients may send {"subscribe":[ids]}, \
-            {"unsubscribe":[ids]} or {"type":"ping"}. Close codes: 1001 server shutting down, 1008 invalid query, \
+            {"id":…,"event":"session","timestamp":…,"session_id":…,"resume_token":…}, its id the event the stream \
+            starts after; clients may send {"subscribe":[ids]}, {"unsubscribe":[ids]} or {"type":"ping"}. Every \
+            frame carries id, event and timestamp. Events, in the Helix Hub's shapes: ucf_update {ucf {harmony, \
+            resilience, prana, drishti, klesha, zoom}, phase, updated_at}; agent_state_change {agent, old_status, \
+            new_status, workload (0..1), agent_id, reason}; ritual_progress {ritual_id, status, step, step_status, \
+            agent, attempt, steps_completed, steps_total, reason}; ritual_completion {ritual {id, steps, \
+            steps_completed, duration_seconds}, ucf_before, ucf_after, ritual_id, status, steps_completed}; \
+            ritual_timeout and ritual_failed {ritual_id, status, previous_status, reason, steps_completed, \
+            steps_total, duration_seconds}; alert {severity (critical, warning, info), message, recommended_action, \
+            metric, value, state, ritual_id}. Close codes: 1001 server shutting down, 1008 invalid query, \
             1013 consumer stopped reading, 4401 session ended, 4408 no answer to pings. Reconnect with last_event_id and \
             a capped, jittered backoff.""";
 
@@ -64,7 +72,7 @@ public class OpenApiDocs implements OASFilter {
             Map.entry("POST /ritual", ritualExample()),
             Map.entry("POST /api/agents", example("name", "Kael", "symbol", "🜂", "role", "Ethical Vanguard",
                     "layer", "core", "capabilities", List.of("recite"))),
-            Map.entry("POST /api/agents/{id}/heartbeat", example("workload", 2)),
+            Map.entry("POST /api/agents/{id}/heartbeat", example("workload", 0.42)),
             Map.entry("POST /api/rituals/{id}/steps/{n}/complete", example(
                     "lease_token", "2f1c7a9e-5b0d-4c56-9b1e-3f1d2a7c8e40", "output", example("recited", "Tat Tvam Asi"),
                     "lease_next", true)),

@@ -354,11 +354,11 @@ final class RitualSql {
                           and (status <> 'ONLINE' or last_seen_at < %2$s::timestamptz - interval '1 second')
                           for update skip locked) before
                     where a.id = before.id
-                    returning a.id, a.name, before.status as previous
+                    returning a.id, a.name, a.workload, before.status as previous
                 ),
                 revived as (
                     %3$s
                 )""".formatted(agentId, at, new EventLog.AgentChange("touch.id", "touch.name", "touch.previous", "'ONLINE'",
-                reason, null).insert(at, "touch where touch.previous <> 'ONLINE'"));
+                "touch.workload", reason, null).insert(at, "touch where touch.previous <> 'ONLINE'"));
     }
 }

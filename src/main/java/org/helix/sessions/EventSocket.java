@@ -74,8 +74,10 @@ public class EventSocket {
     private final EventHub hub;
     private final SessionConnections connections;
     private final HelixConfig config;
+    private final java.time.Clock clock;
 
-    public EventSocket(EventHub hub, SessionConnections connections, HelixConfig config) {
+    public EventSocket(EventHub hub, SessionConnections connections, HelixConfig config, java.time.Clock clock) {
+        this.clock = clock;
         this.hub = hub;
         this.connections = connections;
         this.config = config;
@@ -103,13 +105,16 @@ public class EventSocket {
         } catch (IllegalArgumentException e) {
             return connection.close(new CloseReason(1008, "invalid rituals or last_event_id"));
         }
-        JsonObject hello = new JsonObject().put("id", (Object) null).put("event", "session")
-                .put("session_id", session.toString())
-                .put("resume_token", connection.userData().get(SessionUpgradeCheck.NEW_TOKEN))
-                .put("idle_timeout_seconds", config.session().idleTimeout().toSeconds())
-                .put("ping_interval_seconds", config.session().pingInterval().toSeconds());
-        return connection.sendText(hello.encode())
-                .flatMap(v -> hub.subscribe(stream, lastEventId))
+        Long resumeAfter = lastEventId;
+        // the greeting's id is where the stream starts: the events after it follow, so a client that keeps the last
+        // id it received can resume from the greeting as from any event
+        return hub.startingPoint(lastEventId).flatMap(start -> connection.sendText(frame("session")
+                        .put("id", start)
+                        .put("session_id", session.toString())
+                        .put("resume_token", connection.userData().get(SessionUpgradeCheck.NEW_TOKEN))
+                        .put("idle_timeout_seconds", config.session().idleTimeout().toSeconds())
+                        .put("ping_interval_seconds", config.session().pingInterval().toSeconds()).encode())
+                        .flatMap(v -> hub.subscribe(stream, start, resumeAfter != null)))
                 .invoke(subscription -> {
                     stream.subscription = subscription;
                     if (connection.isClosed()) {
@@ -129,7 +134,7 @@ public class EventSocket {
         try {
             JsonObject command = new JsonObject(text);
             if ("ping".equals(command.getString("type"))) {
-                connection.sendText(new JsonObject().put("event", "pong").encode()).subscribe().with(ok -> { }, e -> { });
+                connection.sendText(frame("pong").encode()).subscribe().with(ok -> { }, e -> { });
             }
             apply(command.getJsonArray("subscribe"), id -> {
                 if (stream.rituals.size() >= MAX_RITUALS && !stream.rituals.contains(id)) {
@@ -139,10 +144,10 @@ public class EventSocket {
             });
             apply(command.getJsonArray("unsubscribe"), id -> stream.rituals.remove(id));
         } catch (IllegalStateException e) {
-            connection.sendText(new JsonObject().put("event", "error").put("message", e.getMessage()).encode())
+            connection.sendText(frame("error").put("message", e.getMessage()).encode())
                     .subscribe().with(ok -> { }, x -> { });
         } catch (DecodeException | ClassCastException | IllegalArgumentException e) {
-            connection.sendText(new JsonObject().put("event", "error")
+            connection.sendText(frame("error")
                     .put("message", "this stream is read-only; send {\"subscribe\": [ritual ids]} or {\"type\": \"ping\"}")
                     .encode()).subscribe().with(ok -> { }, x -> { });
         }
@@ -168,6 +173,12 @@ public class EventSocket {
     @OnError
     public void error(WebSocketConnection connection, Throwable error) {
         LOG.debugf("WebSocket %s: %s", connection.id(), error.toString());
+    }
+
+    /** A frame that is not an event of the log: no id of its own, a timestamp like every frame. */
+    private JsonObject frame(String event) {
+        return new JsonObject().put("id", (Object) null).put("event", event)
+                .put("timestamp", clock.instant().atOffset(java.time.ZoneOffset.UTC).toString());
     }
 
     private static void apply(JsonArray ids, Consumer<UUID> action) {

@@ -19,6 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.events.EventHub;
 import org.helix.platform.Params;
+import org.helix.platform.Uptime;
 import org.helix.platform.security.Caller;
 import org.helix.platform.security.Roles;
 
@@ -29,7 +30,8 @@ import java.net.URI;
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {
 
-    public record WsStats(int activeConnections, long totalConnectionsToday, long messagesSentToday,
+    /** The Helix Hub's four counters ({@code uptime} in seconds, as in /status), then the service's own. */
+    public record WsStats(int activeConnections, long totalConnectionsToday, long messagesSentToday, double uptime,
                           long sessionsActive, int subscribers) {
     }
 
@@ -73,6 +75,6 @@ public class SessionResource {
     @Operation(summary = "WebSocket counters of this replica and the sessions alive in the cluster")
     public Uni<WsStats> stats() {
         return sessions.activeCount().map(active -> new WsStats(connections.active(), connections.connectionsToday(),
-                hub.sentToday(), active, hub.subscribers()));
+                hub.sentToday(), Uptime.seconds(), active, hub.subscribers()));
     }
 }

@@ -9,9 +9,9 @@ import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.helix.agents.AgentService;
+import org.helix.platform.Uptime;
 import org.helix.rituals.RitualService;
 
-import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -51,7 +51,7 @@ public class StatusResource {
         return Uni.combine().all().unis(ucf.current(), agents.census(), rituals.counts()).asTuple().map(t -> {
             UcfResource.Field field = UcfResource.Field.of(t.getItem1());
             return new Status(field, field.phase(), new Agents(t.getItem2().count(), t.getItem2().online()), t.getItem3(),
-                    ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0,
+                    Uptime.seconds(),
                     clock.instant().atOffset(ZoneOffset.UTC));
         });
     }

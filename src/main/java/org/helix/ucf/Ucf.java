@@ -4,6 +4,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.sqlclient.Row;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 /**
@@ -69,6 +71,13 @@ public record Ucf(double harmony, double resilience, double prana, double drisht
             case "zoom" -> zoom;
             default -> throw new IllegalArgumentException(name);
         };
+    }
+
+    /** The six metrics by name, in their usual order. */
+    public Map<String, Double> metrics() {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        METRICS.forEach(name -> metrics.put(name, metric(name)));
+        return metrics;
     }
 
     public static Ucf from(Row row) {

@@ -50,9 +50,9 @@ class LivenessTest {
             beat.shutdownNow();
         }
 
-        assertEquals(1, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Silent' and payload->>'to' = 'STALE'"));
-        assertEquals(1, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Silent' and payload->>'to' = 'OFFLINE'"));
-        assertEquals(0, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Steady' and payload->>'to' <> 'ONLINE'"));
+        assertEquals(1, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Silent' and payload->>'new_status' = 'STALE'"));
+        assertEquals(1, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Silent' and payload->>'new_status' = 'OFFLINE'"));
+        assertEquals(0, TestDb.count("select count(*) from event where type = 'agent_state_change' and payload->>'agent' = 'Steady' and payload->>'new_status' <> 'ONLINE'"));
     }
 
     @Test

@@ -85,10 +85,10 @@ class LiveStreamsTest {
             for (int i = 1; i < events.size(); i++) {
                 assertTrue(events.get(i).getLong("id") > events.get(i - 1).getLong("id"));
             }
-            assertEquals(2, completion.getInteger("steps"));
+            assertEquals(2, completion.getJsonObject("ritual").getInteger("steps"));
             assertNotNull(completion.getJsonObject("ucf_before"));
             assertNotNull(completion.getJsonObject("ucf_after"));
-            assertNotNull(completion.getValue("duration_seconds"));
+            assertNotNull(completion.getJsonObject("ritual").getValue("duration_seconds"));
             assertNotNull(completion.getString("timestamp"));
         }
     }
@@ -411,7 +411,7 @@ class LiveStreamsTest {
         try (WsClient ws = WsClient.connect(port(), null)) {
             JsonObject update = ws.next("ucf_update", 4);
             assertNotNull(update);
-            assertEquals(0.5, update.getDouble("harmony"), 1e-9);
+            assertEquals(0.5, update.getJsonObject("ucf").getDouble("harmony"), 1e-9);
         }
         Thread.sleep(500);
         long before = TestDb.count("select count(*) from event where type = 'ucf_update'");
