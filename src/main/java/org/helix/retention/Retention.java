@@ -168,14 +168,15 @@ public class Retention {
         Instant now = clock.instant();
         Map<String, Long> purged = new LinkedHashMap<>();
         // measured first as well: a pass working through a long backlog shows how far behind it started
-        Uni<Void> pass = measureOverdue(now);
+        Uni<Void> pass = measureOverdue(now)
+                .onFailure().invoke(e -> LOG.warnf("retention overdue: %s", e.getMessage())).onFailure().recoverWithNull();
         for (Kind kind : KINDS) {
             Instant cutoff = now.minus(kind.retention().apply(config.retention()));
             pass = pass.flatMap(v -> drain(kind, cutoff, purged)
                     .onFailure().invoke(e -> LOG.warnf("retention of %s: %s", kind.name(), e.getMessage()))
                     .onFailure().recoverWithNull());
         }
-        return pass.flatMap(v -> measureOverdue(now)).map(v -> {
+        return pass.flatMap(v -> measureOverdue(clock.instant())).map(v -> {
             if (purged.values().stream().anyMatch(n -> n > 0)) {
                 LOG.infof("retention purged %s", purged);
             }
