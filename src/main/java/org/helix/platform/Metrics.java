@@ -44,7 +44,7 @@ public class Metrics {
         // tagged counters exist from the start at 0, so that rate() and the alert rules in k8s/monitoring see their
         // first increment instead of a series that appears out of nowhere
         List.of("COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED").forEach(status -> ritualsFinished(status, 0));
-        List.of("timeout", "agent_offline", "re_registered", "deregistered", "operator", "ritual_ended")
+        List.of("timeout", "heartbeat_timeout", "agent_offline", "re_registered", "deregistered", "operator", "ritual_ended")
                 .forEach(reason -> leasesRevoked(reason, 0));
     }
 
@@ -72,7 +72,7 @@ public class Metrics {
         leaseWait.record(waited);
     }
 
-    /** timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
+    /** timeout, heartbeat_timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
     public void leasesRevoked(String reason, int count) {
         counter("helix.leases.revoked", "Leases taken back, by reason", "reason", reason).increment(count);
     }
