@@ -32,6 +32,7 @@ public class DbHealth {
     private final DbConnection options;
     private final HelixConfig config;
     private final Flyway flyway;
+    private final Metrics metrics;
     private final List<Runnable> onMigrated = new CopyOnWriteArrayList<>();
     private volatile boolean up;
     private volatile boolean migrated;
@@ -43,7 +44,12 @@ public class DbHealth {
     private int slowProbes;
     private long timer;
 
-    public DbHealth(Vertx vertx, DbConnection options, HelixConfig config, Flyway flyway, Clock clock) {
+    /** How long the last probe took to answer (or to fail), for the helix_database_probe_seconds gauge. */
+    private volatile double lastProbeSeconds;
+
+    public DbHealth(Vertx vertx, DbConnection options, HelixConfig config, Flyway flyway, Clock clock,
+                    Metrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.clock = clock;
         this.options = options;
@@ -52,6 +58,10 @@ public class DbHealth {
     }
 
     void start(@Observes StartupEvent ignored) {
+        metrics.gauge("helix.database.up", "1 while the database answers the probe and the schema is migrated, else 0",
+                () -> available() ? 1 : 0);
+        metrics.gauge("helix.database.probe.seconds", "Round trip of the last database probe (a failed one: until it failed)",
+                () -> lastProbeSeconds);
         // the usual case, a database that is there, is settled before the first request; otherwise the probe
         // keeps trying in the background and the service stays up but not ready
         try {
@@ -111,7 +121,11 @@ public class DbHealth {
             return;
         }
         probing = true;
-        long guard = vertx.setTimer(config.db().timeout().toMillis(), t -> failed(new IllegalStateException("probe timed out")));
+        long started = System.nanoTime();
+        long guard = vertx.setTimer(config.db().timeout().toMillis(), t -> {
+            lastProbeSeconds = (System.nanoTime() - started) / 1e9;
+            failed(new IllegalStateException("probe timed out"));
+        });
         (probe == null ? PgConnection.connect(vertx, options.options()).map(c -> (SqlConnection) c)
                 : io.vertx.core.Future.succeededFuture(probe))
                 .compose(connection -> {
@@ -121,6 +135,7 @@ public class DbHealth {
                 })
                 .onComplete(ar -> {
                     vertx.cancelTimer(guard);
+                    lastProbeSeconds = (System.nanoTime() - started) / 1e9;
                     if (ar.succeeded()) {
                         succeeded();
                     } else {

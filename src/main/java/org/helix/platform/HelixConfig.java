@@ -52,6 +52,30 @@ public interface HelixConfig {
         Map<String, String> portals();
     }
 
+    Retention retention();
+
+    /** How long finished things are kept before the purge ({@code org.helix.retention.Retention}) deletes them. */
+    interface Retention {
+        /** COMPLETED, FAILED, TIMED_OUT and CANCELLED rituals, with their steps, events, revocations and keys. */
+        @WithDefault("30d")
+        Duration finishedRituals();
+
+        /** Agents OFFLINE this long (never one a live ritual names or has reserved a step for). */
+        @WithDefault("7d")
+        Duration offlineAgents();
+
+        @WithDefault("90d")
+        Duration audit();
+
+        /** Changes of the field; the last one before the cutoff stays, as the value the history starts from. */
+        @WithDefault("30d")
+        Duration ucfHistory();
+
+        /** How often the purge looks for what is due. */
+        @WithDefault("1m")
+        Duration interval();
+    }
+
     interface Shutdown {
         /** How long SIGTERM waits for the requests in flight when it came (then quarkus.shutdown.delay, then exit). */
         @WithDefault("8s")

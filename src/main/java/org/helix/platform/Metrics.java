@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,6 +41,11 @@ public class Metrics {
         this.ritualsStarted = Counter.builder("helix.rituals.started").description("Rituals accepted").register(registry);
         this.attemptsFailed = Counter.builder("helix.attempts.failed").description("Step attempts reported failed by agents")
                 .register(registry);
+        // tagged counters exist from the start at 0, so that rate() and the alert rules in k8s/monitoring see their
+        // first increment instead of a series that appears out of nowhere
+        List.of("COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED").forEach(status -> ritualsFinished(status, 0));
+        List.of("timeout", "heartbeat_timeout", "agent_offline", "re_registered", "deregistered", "operator", "ritual_ended")
+                .forEach(reason -> leasesRevoked(reason, 0));
     }
 
     public void ritualStarted() {
@@ -48,9 +54,7 @@ public class Metrics {
 
     /** COMPLETED, FAILED, TIMED_OUT or CANCELLED. */
     public void ritualsFinished(String status, int count) {
-        if (count > 0) {
-            counter("helix.rituals.finished", "Rituals that ended, by final status", "status", status).increment(count);
-        }
+        counter("helix.rituals.finished", "Rituals that ended, by final status", "status", status).increment(count);
     }
 
     public void stepCompleted(Duration handoffToNext) {
@@ -68,11 +72,14 @@ public class Metrics {
         leaseWait.record(waited);
     }
 
-    /** timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
+    /** timeout, heartbeat_timeout, agent_offline, re_registered, deregistered, operator, ritual_ended */
     public void leasesRevoked(String reason, int count) {
-        if (count > 0) {
-            counter("helix.leases.revoked", "Leases taken back, by reason", "reason", reason).increment(count);
-        }
+        counter("helix.leases.revoked", "Leases taken back, by reason", "reason", reason).increment(count);
+    }
+
+    /** Rows the retention purge deleted: rituals, steps, events, revocations, idempotency_keys, agents, audit, ucf_history. */
+    public void purged(String kind, long count) {
+        counter("helix.retention.purged", "Rows deleted by the retention purge, by kind", "kind", kind).increment(count);
     }
 
     public void attemptsFailed(int count) {
@@ -100,8 +107,8 @@ public class Metrics {
         }).set(value);
     }
 
-    /** A gauge read from memory at each scrape. */
+    /** A gauge read from memory at each scrape (held strongly: a weakly held supplier would be collected, then NaN). */
     public void gauge(String name, String description, Supplier<Number> value) {
-        Gauge.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
+        Gauge.builder(name, value).description(description).strongReference(true).register(registry);
     }
 }

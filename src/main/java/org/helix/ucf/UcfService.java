@@ -95,30 +95,25 @@ public class UcfService {
 
     /**
      * The field sampled at the end of each interval over the last {@code span}: the field only changes when a
-     * ritual completes, so each point carries the latest value at or before its time.
+     * ritual completes, so each point carries the latest value at or before its time. One index probe per point
+     * (at most UcfResource's 2,000), so the cost does not grow with how many rituals completed in the span.
      */
     public Uni<List<Bucket>> history(Duration span, Duration step) {
         Instant end = clock.instant();
-        Instant start = end.minus(span);
+        Instant first = end.minus(span).plus(step);
+        if (first.isAfter(end)) {
+            return Uni.createFrom().item(List.of());
+        }
         return db.query("""
-                        (select * from ucf_history where recorded_at <= $1 order by recorded_at desc limit 1)
-                        union all
-                        (select * from ucf_history where recorded_at > $1 and recorded_at <= $2 order by recorded_at)
-                        order by recorded_at""", Tuple.of(ts(start), ts(end)))
+                        select b.at as bucket_end, h.*
+                        from generate_series($1::timestamptz, $2::timestamptz, $3::bigint * interval '1 microsecond') b(at)
+                        cross join lateral (select * from ucf_history where recorded_at <= b.at
+                                            order by recorded_at desc, id desc limit 1) h
+                        order by b.at""", Tuple.of(ts(first), ts(end), step.toNanos() / 1_000))
                 .map(rows -> {
-                    List<Row> changes = new ArrayList<>();
-                    rows.forEach(changes::add);
                     List<Bucket> buckets = new ArrayList<>();
-                    int next = 0;
-                    Ucf current = null;
-                    for (Instant at = start.plus(step); !at.isAfter(end); at = at.plus(step)) {
-                        while (next < changes.size()
-                                && !changes.get(next).getOffsetDateTime("recorded_at").toInstant().isAfter(at)) {
-                            current = Ucf.from(changes.get(next++));
-                        }
-                        if (current != null) {
-                            buckets.add(new Bucket(ts(at), current));
-                        }
+                    for (Row row : rows) {
+                        buckets.add(new Bucket(row.getOffsetDateTime("bucket_end"), Ucf.from(row)));
                     }
                     return buckets;
                 });

@@ -34,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +50,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * k8s/ read with the Kubernetes schema (fabric8's model; a field it does not know is a defect) and checked
- * against this application: probes answer, the port is the HTTP port, every variable is a real setting.
- * No cluster runs here, so this is what stands between a typo and a failed rollout.
+ * k8s/base read with the Kubernetes schema (fabric8's model; a field it does not know is a defect) and checked
+ * against this application: probes answer, the port is the HTTP port, every variable is a real setting. The
+ * CloudNativePG cluster and its overlay use kinds fabric8 does not model: they are read as plain YAML and checked
+ * for the fields that matter. No cluster runs here, so this is what stands between a typo and a failed rollout.
  */
 @QuarkusTest
 class KubernetesManifestsTest {
 
-    static final Path K8S = Path.of("k8s");
+    static final Path K8S = Path.of("k8s/base");
     static final Path APPLICATION_PROPERTIES = Path.of("src/main/resources/application.properties");
     static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     static List<HasMetadata> resources;
@@ -151,6 +153,118 @@ class KubernetesManifestsTest {
                 one(HorizontalPodAutoscaler.class).getSpec().getScaleTargetRef().getName());
     }
 
+    @Test
+    void kubectlApplyOnK8sAppliesTheBase() throws IOException {
+        assertEquals(List.of("base"), yaml(Path.of("k8s/kustomization.yaml")).get("resources"));
+    }
+
+    @Test
+    void thePostgresClusterKeepsThreeInstancesOnThreeNodesWithSynchronousCommits() throws IOException {
+        Map<String, Object> cluster = cnpgCluster();
+        assertEquals("postgresql.cnpg.io/v1", cluster.get("apiVersion"));
+        Map<String, Object> spec = map(cluster, "spec");
+        List<String> unknown = spec.keySet().stream().filter(k -> !CNPG_CLUSTER_SPEC.contains(k)).toList();
+        assertEquals(List.of(), unknown, "fields a CloudNativePG Cluster spec does not have");
+        assertEquals(3, spec.get("instances"));
+
+        Map<String, Object> sync = map(map(spec, "postgresql"), "synchronous");
+        assertTrue(List.of("any", "first").contains(sync.get("method")), "synchronous.method");
+        int number = (Integer) sync.get("number");
+        assertTrue(number >= 1 && number < 3, "a commit waits for at least one replica, never for all of them");
+        assertEquals("required", sync.get("dataDurability"), "no commit acknowledged by the primary alone");
+        assertFalse(spec.containsKey("minSyncReplicas") || spec.containsKey("maxSyncReplicas"),
+                "the deprecated settings are not mixed with the synchronous stanza");
+
+        Map<String, Object> affinity = map(spec, "affinity");
+        assertEquals(true, affinity.get("enablePodAntiAffinity"));
+        assertEquals("required", affinity.get("podAntiAffinityType"), "one instance per node, not just preferably");
+        assertEquals("kubernetes.io/hostname", affinity.get("topologyKey"));
+        assertNotNull(map(spec, "storage").get("size"));
+        Map<String, Object> initdb = map(map(spec, "bootstrap"), "initdb");
+        assertNotNull(initdb.get("database"));
+        assertNotNull(initdb.get("owner"));
+        assertTrue(Files.readString(Path.of("k8s/postgres/cluster.yaml")).contains("BACKUPS"),
+                "the backup section is there for the operator to fill in");
+        assertEquals(List.of("cluster.yaml"), yaml(Path.of("k8s/postgres/kustomization.yaml")).get("resources"));
+    }
+
+    @Test
+    void theCnpgOverlayPointsTheServiceAtTheReadWriteServiceAndTheGeneratedSecret() throws IOException {
+        Path overlay = Path.of("k8s/overlays/cnpg");
+        Map<String, Object> kustomization = yaml(overlay.resolve("kustomization.yaml"));
+        assertEquals(List.of("../../base", "../../postgres"), kustomization.get("resources"));
+        Map<String, Object> cluster = cnpgCluster();
+        String name = (String) map(cluster, "metadata").get("name");
+        Map<String, Object> initdb = map(map(map(cluster, "spec"), "bootstrap"), "initdb");
+
+        Map<Class<?>, HasMetadata> patches = new HashMap<>();
+        @SuppressWarnings("unchecked")
+        List<Map<String, String>> listed = (List<Map<String, String>>) kustomization.get("patches");
+        listed.forEach(p -> {
+            HasMetadata patch = strict(overlay.resolve(p.get("path")));
+            patches.put(patch.getClass(), patch);
+        });
+        ConfigMap settings = (ConfigMap) patches.get(ConfigMap.class);
+        assertEquals(one(ConfigMap.class).getMetadata().getName(), settings.getMetadata().getName());
+        Map<String, String> data = settings.getData();
+        assertEquals(name + "-rw", data.get("HELIX_DB_HOST"), "the read-write Service follows the primary");
+        assertEquals(initdb.get("database"), data.get("HELIX_DB_NAME"));
+        Set<String> known = knownEnvironmentNames();
+        assertEquals(List.of(), data.keySet().stream().filter(v -> !known.contains(v)).toList(), "unknown variables");
+        Map<String, String> merged = new HashMap<>(one(ConfigMap.class).getData());
+        merged.putAll(data);
+        assertTrue(one(NetworkPolicy.class).getSpec().getEgress().stream().flatMap(e -> e.getPorts().stream())
+                .anyMatch(p -> merged.get("HELIX_DB_PORT").equals(String.valueOf(p.getPort().getIntVal()))),
+                "the NetworkPolicy lets the pods reach the database port");
+        Duration deadAfter = duration(merged.get("HELIX_DB_DEAD_AFTER"));
+        assertTrue(deadAfter.compareTo(duration(merged.get("HELIX_DB_TIMEOUT"))) > 0
+                        && deadAfter.compareTo(duration(merged.get("QUARKUS_DATASOURCE_REACTIVE_IDLE_TIMEOUT"))) > 0,
+                "a connection is taken for dead only after the longest healthy silence (a call, an idle spell)");
+
+        Deployment credentials = (Deployment) patches.get(Deployment.class);
+        assertEquals(deployment().getMetadata().getName(), credentials.getMetadata().getName());
+        Container patched = credentials.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(container().getName(), patched.getName());
+        Map<String, String> keys = Map.of("HELIX_DB_USER", "username", "HELIX_DB_PASSWORD", "password");
+        assertEquals(keys.keySet(), Set.copyOf(patched.getEnv().stream().map(EnvVar::getName).toList()));
+        for (EnvVar env : patched.getEnv()) {
+            assertEquals(name + "-app", env.getValueFrom().getSecretKeyRef().getName(), "the Secret CloudNativePG generates");
+            assertEquals(keys.get(env.getName()), env.getValueFrom().getSecretKeyRef().getKey());
+        }
+    }
+
+    /** The fields of a CloudNativePG Cluster's spec this repository may use (a typo is not silently ignored). */
+    static final Set<String> CNPG_CLUSTER_SPEC = Set.of("instances", "imageName", "imageCatalogRef",
+            "primaryUpdateStrategy", "primaryUpdateMethod", "postgresql", "bootstrap", "storage", "walStorage",
+            "affinity", "resources", "backup", "plugins", "monitoring", "managed", "enableSuperuserAccess",
+            "superuserSecret", "certificates", "startDelay", "stopDelay", "switchoverDelay", "failoverDelay",
+            "smartShutdownTimeout", "tablespaces", "topologySpreadConstraints", "env", "envFrom", "description",
+            "inheritedMetadata", "logLevel", "priorityClassName", "schedulerName", "serviceAccountTemplate",
+            "replica", "externalClusters", "enablePDB", "probes", "postgresUID", "postgresGID", "projectedVolumeTemplate");
+
+    static Map<String, Object> cnpgCluster() throws IOException {
+        Map<String, Object> cluster = yaml(Path.of("k8s/postgres/cluster.yaml"));
+        assertEquals("Cluster", cluster.get("kind"));
+        return cluster;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> yaml(Path file) throws IOException {
+        return SERIALIZATION.unmarshal(Files.readString(file), Map.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Map<String, Object> parent, String key) {
+        Object child = parent.get(key);
+        assertTrue(child instanceof Map, key + " is a mapping");
+        return (Map<String, Object>) child;
+    }
+
+    /** "30s" as the ConfigMap writes it, or ISO-8601 "PT20S". */
+    static Duration duration(String value) {
+        return Duration.parse(value.startsWith("PT") ? value : "PT" + value.toUpperCase());
+    }
+
     /** application.properties as the image reads it (the test run moves the HTTP port to a free one). */
     static SmallRyeConfig productionConfig() {
         try {
@@ -195,13 +309,18 @@ class KubernetesManifestsTest {
         }
     }
 
-    /** Parses one manifest and fails on anything the schema does not know, at any depth. */
+    /** Parses one manifest of the base and fails on anything the schema does not know, at any depth. */
     static HasMetadata strict(String file) {
+        return strict(K8S.resolve(file));
+    }
+
+    static HasMetadata strict(Path path) {
+        String file = path.toString();
         String yaml;
         try {
-            yaml = Files.readString(K8S.resolve(file));
+            yaml = Files.readString(path);
         } catch (IOException e) {
-            throw new AssertionError("k8s/" + file + " is listed but cannot be read", e);
+            throw new AssertionError(file + " is listed but cannot be read", e);
         }
         Object parsed = SERIALIZATION.unmarshal(yaml);
         assertFalse(parsed instanceof GenericKubernetesResource, file + ": unknown apiVersion/kind");

@@ -1,8 +1,8 @@
 package org.helix.platform;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.restassured.RestAssured;
 import org.helix.support.Api;
+import org.helix.support.Scrape;
 import org.helix.support.TestAgent;
 import org.helix.support.TestDb;
 import org.junit.jupiter.api.BeforeEach;
@@ -11,8 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -77,24 +75,14 @@ class MetricsTest {
     }
 
     static String scrape() {
-        return RestAssured.given().baseUri(Api.baseUri()).get("/q/metrics").then().statusCode(200).extract().asString();
+        return Scrape.scrape();
     }
 
     static double delta(String before, String after, String series) {
-        return value(after, series) - value(before, series);
+        return Scrape.delta(before, after, series);
     }
 
-    /** A series' value; a series not exported yet counts as 0, as Prometheus' increase() would treat it. */
     static double value(String scrape, String series) {
-        String name = series.contains("{") ? series.substring(0, series.indexOf('{')) : series;
-        String labels = series.contains("{") ? series.substring(series.indexOf('{') + 1, series.length() - 1) : "";
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$").matcher(scrape);
-        double sum = 0;
-        while (m.find()) {
-            if (m.group(1) == null || m.group(1).contains(labels)) {
-                sum += Double.parseDouble(m.group(2));
-            }
-        }
-        return sum;
+        return Scrape.value(scrape, series);
     }
 }
