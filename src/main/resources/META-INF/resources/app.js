@@ -11,9 +11,25 @@ const METRICS = [
 ];
 const FINISHED = new Set(['COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 const HOUR = 3600e3;
+// Page sizes: with thousands of agents and a history of rituals, the page shows pages, never everything.
+const AGENT_PAGE = 100;
+const RITUAL_PAGE = 50;
+const AUDIT_PAGE = 25;
+
+// Keyset paging: the cursors of the pages walked so far (null = the first), and the next page's cursor.
+class Pages {
+  constructor() { this.reset(); }
+  reset() { this.cursors = [null]; this.next = null; }
+  get at() { return this.cursors[this.cursors.length - 1]; }
+  get index() { return this.cursors.length - 1; }
+  forward() { if (!this.next) return false; this.cursors.push(this.next); this.next = null; return true; }
+  back() { if (this.cursors.length < 2) return false; this.cursors.pop(); return true; }
+}
 
 const state = {
   key: null, admin: false, rituals: new Map(), selected: null, ucf: null, history: [], skew: 0,
+  // rituals on the list, in its order; with a key they come from GET /api/rituals, else from live events only
+  listed: [], ritualPages: new Pages(), agentPages: new Pages(), auditPages: new Pages(),
 };
 const live = { ws: null, sessionId: null, resumeToken: null, lastId: null, attempt: 0, timer: null, stable: null, hadSession: false };
 
@@ -81,7 +97,7 @@ async function api(method, path, { auth = false, body } = {}) {
 }
 
 async function loadState() {
-  await Promise.allSettled([loadUcf(), loadAgents(), loadRituals(), loadStuck()]);
+  await Promise.allSettled([loadUcf(), loadAgents(), loadRituals(), loadStuck(), loadAudit()]);
   if (state.selected) refreshSelected();
 }
 
@@ -158,21 +174,51 @@ function drawSpark() {
 
 // ---- agents ---------------------------------------------------------------------------------------------------
 
-let agentsLoading = false;
+// Each load is numbered; an answer that a newer load has overtaken (the operator kept typing) is dropped.
+const loads = { agents: 0, rituals: 0, audit: 0 };
+
+function pagerText(pages, shown, total) {
+  if (!shown) return total === 0 ? 'none' : '';
+  const from = pages.index * shown.size + 1;
+  return `${from}–${from + shown.count - 1}${total != null ? ` of ${total}` : ''}`;
+}
+
 async function loadAgents() {
-  if (agentsLoading) return;
-  agentsLoading = true;
+  const seq = ++loads.agents;
+  const q = new URLSearchParams({ limit: AGENT_PAGE });
+  const name = $('#agent-name').value.trim();
+  const status = $('#agent-status').value;
+  if (name) q.set('name', name);
+  if (status) q.set('status', status);
+  if (state.agentPages.at) q.set('after', state.agentPages.at);
   try {
-    const data = await api('GET', '/agents');
+    const data = await api('GET', `/agents?${q}`);
+    if (seq !== loads.agents) return;
+    state.agentPages.next = data.next_after;
     $('#agents-count').textContent = `${data.active} active of ${data.total}`;
+    for (const chip of document.querySelectorAll('#agent-counts .chip')) {
+      chip.querySelector('b').textContent = String(data.counts[chip.dataset.status.toLowerCase()] ?? 0);
+      chip.setAttribute('aria-pressed', String(chip.dataset.status === status));
+    }
     $('#agents').replaceChildren(...data.agents.map((a) => el('tr', { 'data-agent': a.name },
       el('td', { title: `${a.role || ''} · ${a.layer || ''} · epoch ${a.epoch}${a.builtin ? ' · built-in' : ''}` },
         el('span', { class: 'symbol', 'aria-hidden': 'true' }, a.symbol || '•'), ' ', a.name),
       el('td', {}, el('span', { class: `badge ${String(a.status).toLowerCase()}` }, a.status)),
       el('td', { class: 'seen', 'data-at': a.last_heartbeat_at ? Date.parse(a.last_heartbeat_at) : '' }, '—'),
       el('td', {}, `${Math.round(100 * a.workload)} %`))));
+    if (!data.agents.length) $('#agents').append(el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No agent matches.')));
+    const range = pagerText(state.agentPages, { size: AGENT_PAGE, count: data.agents.length }, data.matching);
+    $('#agents-range').textContent = name || status ? `${range} matching` : range;
+    $('#agents-prev').disabled = state.agentPages.index === 0;
+    $('#agents-next').disabled = !data.next_after;
     tickAgents();
-  } catch (e) { showError(`Agents: ${e.message}`); } finally { agentsLoading = false; }
+  } catch (e) { if (seq === loads.agents) showError(`Agents: ${e.message}`); }
+}
+
+function refilterAgents() {
+  state.agentPages.reset();
+  $('#agents').closest('.scroll').scrollTop = 0;
+  loadAgents();
 }
 
 function tickAgents() {
@@ -183,28 +229,85 @@ function tickAgents() {
 
 // ---- rituals ----------------------------------------------------------------------------------------------
 
+// The search as query parameters; `error` names what cannot be sent (checked here so that typing half an id
+// does not flash a 400 from the server).
+function ritualSearch() {
+  const q = new URLSearchParams();
+  const id = $('#rf-id').value.trim();
+  const status = $('#rf-status').value;
+  const agent = $('#rf-agent').value.trim();
+  const since = $('#rf-since').value;
+  const until = $('#rf-until').value;
+  let error = null;
+  if (id) {
+    if (/^[0-9a-f-]{1,36}$/i.test(id) && id.replace(/-/g, '').length <= 32) q.set('id_prefix', id);
+    else error = 'an id is hex digits (0-9, a-f) and dashes';
+  }
+  if (status) q.set('status', status);
+  if (agent) q.set('agent', agent);
+  // datetime-local is the browser's local time; the API takes an instant with its offset
+  if (since) q.set('since', new Date(since).toISOString());
+  if (until) q.set('until', new Date(until).toISOString());
+  if (since && until && Date.parse(until) <= Date.parse(since)) error = '"to" must be later than "from"';
+  return { q, active: [...q.keys()].length > 0, error };
+}
+
 async function loadRituals() {
   if (!state.key) return;
+  const seq = ++loads.rituals;
+  const search = ritualSearch();
+  $('#rf-hint').textContent = search.error || '';
+  if (search.error) return;
+  const q = search.q;
+  q.set('limit', String(RITUAL_PAGE));
+  if (state.ritualPages.at) q.set('after', state.ritualPages.at);
   try {
-    const page = await api('GET', '/api/rituals?limit=20', { auth: true });
+    const page = await api('GET', `/api/rituals?${q}`, { auth: true });
+    if (seq !== loads.rituals) return;
     for (const r of page.rituals) state.rituals.set(r.ritual_id, { ...state.rituals.get(r.ritual_id), ...r });
+    state.listed = page.rituals.map((r) => r.ritual_id);
+    state.ritualPages.next = page.next_after;
     renderRituals();
-  } catch (e) { showError(`Rituals: ${e.message}`); }
+  } catch (e) {
+    if (seq !== loads.rituals) return;
+    if (e.status === 400) $('#rf-hint').textContent = e.message; else showError(`Rituals: ${e.message}`);
+  }
+}
+
+function researchRituals() {
+  state.ritualPages.reset();
+  $('#rituals').scrollTop = 0;
+  loadRituals();
 }
 
 function ritualEvent(ev) {
+  const known = state.rituals.has(ev.ritual_id);
   const r = state.rituals.get(ev.ritual_id) || { ritual_id: ev.ritual_id, created_at: ev.timestamp, steps_completed: 0 };
   if (ev.status) r.status = ev.status;
   if (ev.steps_total != null) r.steps_total = ev.steps_total;
   if (ev.ritual && ev.ritual.steps != null) r.steps_total = ev.ritual.steps;
   if (ev.steps_completed != null) r.steps_completed = ev.steps_completed;
   if (ev.deadline_at) r.deadline_at = ev.deadline_at;
+  if (ev.participants) r.participants = ev.participants;
   if (ev.step != null) r.current_step = ev.step;
   if (ev.event === 'ritual_completion') Object.assign(r, { status: 'COMPLETED', ucf_before: ev.ucf_before, ucf_after: ev.ucf_after });
   if (ev.event === 'ritual_timeout' || ev.event === 'ritual_failed') r.failure_reason = ev.reason;
   const duration = ev.ritual ? ev.ritual.duration_seconds : ev.duration_seconds;
   if (duration != null) r.duration_seconds = duration;
-  state.rituals.set(ev.ritual_id, r);
+  if (!known) {
+    if (!state.key) {
+      state.listed.unshift(ev.ritual_id); // live events only: the newest come first
+    } else if (state.ritualPages.index === 0 && !ritualSearch().active) {
+      state.listed.unshift(ev.ritual_id);
+      // the page grows as rituals start; past two pages it is read again (and its next-page cursor with it)
+      if (state.listed.length > 2 * RITUAL_PAGE) soon('rituals-reload', loadRituals, 1000);
+    } else if (state.ritualPages.index === 0) {
+      soon('rituals-reload', loadRituals, 5000); // a search on the first page: new matches within seconds
+    }
+  }
+  if (known || state.listed.includes(ev.ritual_id) || (state.selected && state.selected.id === ev.ritual_id)) {
+    state.rituals.set(ev.ritual_id, r);
+  }
   soon('rituals', renderRituals, 100);
   if (state.selected && state.selected.id === ev.ritual_id) {
     applyStepEvent(ev);
@@ -219,41 +322,64 @@ const rows = new Map();
 function ritualRow(id) {
   if (!rows.has(id)) {
     rows.set(id, el('li', { 'data-ritual-id': id },
-      el('button', { type: 'button', class: 'pick', 'aria-label': `Show ritual ${id}`, onclick: () => select(id) }, short(id)),
+      el('button', { type: 'button', class: 'pick', 'aria-label': `Show ritual ${id}`, title: id, onclick: () => select(id) }, short(id)),
       el('span', { class: 'badge' }),
       el('span', { class: 'progress', role: 'progressbar', 'aria-valuemin': 0 }, el('span')),
-      el('span', { class: 'count' })));
+      el('span', { class: 'count' }),
+      el('span', { class: 'age' })));
   }
   return rows.get(id);
 }
 
 function renderRituals() {
-  const time = (r) => Date.parse(r.created_at) || 0;
-  const all = [...state.rituals.values()].sort((a, b) => time(b) - time(a));
-  // Memory stays bounded: the 20 newest plus the one on display.
-  for (const r of all.slice(20)) if (!state.selected || r.ritual_id !== state.selected.id) state.rituals.delete(r.ritual_id);
+  if (!state.key) {
+    const time = (id) => Date.parse((state.rituals.get(id) || {}).created_at) || 0;
+    state.listed = state.listed.filter((id) => state.rituals.has(id)).sort((a, b) => time(b) - time(a)).slice(0, RITUAL_PAGE);
+  }
+  const shown = state.listed.filter((id) => state.rituals.has(id));
+  // Memory stays bounded: what the list shows plus the one on display.
+  for (const id of [...state.rituals.keys()]) {
+    if (!shown.includes(id) && !(state.selected && state.selected.id === id)) state.rituals.delete(id);
+  }
   const list = $('#rituals');
-  const shown = all.slice(0, 20);
-  shown.forEach((r, i) => {
-    const li = ritualRow(r.ritual_id);
+  shown.forEach((id, i) => {
+    const r = state.rituals.get(id);
+    const li = ritualRow(id);
     const total = r.steps_total || 0;
     const done = r.steps_completed || 0;
-    const [, badge, bar, count] = li.children;
+    const [, badge, bar, count, age] = li.children;
     li.dataset.status = r.status || '';
-    li.classList.toggle('selected', Boolean(state.selected && state.selected.id === r.ritual_id));
+    li.classList.toggle('selected', Boolean(state.selected && state.selected.id === id));
     badge.className = `badge ${String(r.status).toLowerCase()}`;
     badge.textContent = r.status || '?';
     bar.setAttribute('aria-valuemax', total);
     bar.setAttribute('aria-valuenow', done);
     bar.firstChild.style.width = `${total ? Math.round((100 * done) / total) : 0}%`;
     count.textContent = `${done}/${total || '?'}`;
+    age.dataset.at = String(Date.parse(r.created_at) || '');
+    age.title = r.created_at ? `created ${new Date(r.created_at).toLocaleString()}` : '';
     if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
   });
   while (list.children.length > shown.length) {
     rows.delete(list.lastChild.dataset.ritualId);
     list.lastChild.remove();
   }
+  tickAges();
+  const searching = state.key && ritualSearch().active;
   $('#rituals-empty').hidden = shown.length > 0;
+  $('#rituals-empty').textContent = searching ? 'No ritual matches.' : 'No ritual seen yet.';
+  $('#rituals-note').textContent = state.key ? '' : 'live only: enter a key to search history';
+  const pages = state.ritualPages;
+  $('#rituals-page').textContent = !state.key ? '' : shown.length
+    ? `page ${pages.index + 1}${searching ? ' of matches' : ''} · ${shown.length} shown` : '';
+  $('#rituals-newer').disabled = !state.key || pages.index === 0;
+  $('#rituals-older').disabled = !state.key || !pages.next;
+}
+
+function tickAges() {
+  for (const cell of document.querySelectorAll('#rituals .age')) {
+    cell.textContent = cell.dataset.at ? ago(now() - Number(cell.dataset.at)) : '';
+  }
 }
 
 // ---- the ritual view: a ring of beads, one per step --------------------------------------------------------------
@@ -354,6 +480,12 @@ function renderView() {
   $('#rv-status').className = `badge ${String(r.status).toLowerCase()}`;
   $('#rv-progress').textContent = `${r.steps_completed ?? done} of ${r.steps_total ?? sel.steps.length} steps${r.steps_skipped ? ` (${r.steps_skipped} skipped)` : ''}`;
   $('#ring-label').textContent = `${done}/${sel.steps.length}`;
+  $('#rv-participants').textContent = r.participants && r.participants.length ? r.participants.join(', ') : 'any online agent';
+  $('#rv-created').textContent = r.created_at ? new Date(r.created_at).toLocaleString() : '—';
+  $('#rv-step').textContent = String(r.current_step ?? '—');
+  const options = (r.participants || []).map((name) => el('option', { value: name }));
+  if ($('#rv-agents').children.length !== options.length
+      || options.some((o, i) => $('#rv-agents').children[i].value !== o.value)) $('#rv-agents').replaceChildren(...options);
   $('#rv-waiting').textContent = r.waiting_reason || '—';
   $('#rv-failure').textContent = r.failure_reason || '—';
   $('#rv-ucf').textContent = r.ucf_after
@@ -377,15 +509,17 @@ function tickDeadline() {
 
 // ---- operators -------------------------------------------------------------------------------------------------
 
+const STUCK_LIMIT = 50;
 let stuckSeen = '';
 async function loadStuck(auto) {
   // A periodic refresh leaves the table alone while the operator is using it or nothing changed.
   if (!state.admin || (auto === true && $('#ops').contains(document.activeElement))) return;
   try {
-    const data = await api('GET', '/admin/rituals/stuck?no_progress_seconds=60', { auth: true });
+    const data = await api('GET', `/admin/rituals/stuck?no_progress_seconds=60&limit=${STUCK_LIMIT}`, { auth: true });
     const seen = JSON.stringify(data.rituals);
     if (auto === true && seen === stuckSeen) return;
     stuckSeen = seen;
+    $('#stuck-count').textContent = data.rituals.length >= STUCK_LIMIT ? `the ${STUCK_LIMIT} longest stuck` : `${data.rituals.length}`;
     $('#stuck').replaceChildren(...data.rituals.map(stuckRow));
     if (!data.rituals.length) $('#stuck').append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'Nothing stuck.')));
   } catch (e) { $('#ops-msg').textContent = `Stuck list: ${e.message}`; }
@@ -393,33 +527,104 @@ async function loadStuck(auto) {
 
 function stuckRow(s) {
   const id = s.ritual_id;
+  const step = s.current_step;
   const reason = el('input', { type: 'text', maxlength: 500, placeholder: 'reason', 'aria-label': `Reason to terminate ${id}` });
-  const act = (label, path, body) => el('button', { type: 'button', onclick: () => operate(label, id, path, body && body()) }, label);
+  const agent = el('input', { type: 'text', maxlength: 64, placeholder: 'agent', spellcheck: 'false', 'aria-label': `Agent to reassign step ${step} of ${id} to` });
+  const show = (m) => { $('#ops-msg').textContent = m; };
+  const act = (label, path, body) => el('button', { type: 'button', onclick: () => operate(label, id, path, body && body(), show) }, label);
   return el('tr', { 'data-ritual-id': id },
-    el('td', {}, el('button', { type: 'button', class: 'pick', onclick: () => select(id) }, short(id))),
+    el('td', {}, el('button', { type: 'button', class: 'pick', title: id, onclick: () => select(id) }, short(id))),
     el('td', {}, el('span', { class: `badge ${String(s.status).toLowerCase()}` }, s.status)),
-    el('td', {}, `${s.current_step} ${s.step_status || ''}${s.agent ? ` · ${s.agent}` : ''}${s.attempt ? ` · attempt ${s.attempt}` : ''}`),
+    el('td', {}, `${step} ${s.step_status || ''}${s.agent ? ` · ${s.agent}` : ''}${s.attempt ? ` · attempt ${s.attempt}` : ''}`),
     el('td', {}, el('ul', { class: 'reasons' }, ...s.reasons.map((x) => el('li', {}, el('code', {}, x.code), ' ', x.detail || '')))),
     el('td', { class: 'actions' },
-      act('Retry step', `/admin/rituals/${id}/steps/${s.current_step}/retry`),
-      act('Skip step', `/admin/rituals/${id}/steps/${s.current_step}/skip`),
+      act('Retry step', `/admin/rituals/${id}/steps/${step}/retry`),
+      act('Skip step', `/admin/rituals/${id}/steps/${step}/skip`),
+      agent,
+      act('Reassign step', `/admin/rituals/${id}/steps/${step}/reassign`, () => ({ agent: agent.value.trim() })),
       act('Resume', `/admin/rituals/${id}/resume`, () => ({})),
       reason,
       act('Terminate', `/admin/rituals/${id}/terminate`, () => ({ reason: reason.value.trim() || 'terminated from the dashboard' }))));
 }
 
-async function operate(label, id, path, body) {
-  const msg = $('#ops-msg');
-  msg.textContent = `${label} ${short(id)}…`;
+// The chosen ritual's own actions: the same repairs, on its current step, whether or not it is on the stuck list.
+function operateOnSelected(op) {
+  const sel = state.selected;
+  if (!sel || !state.admin) return;
+  const id = sel.id;
+  const step = (state.rituals.get(id) || {}).current_step;
+  const show = (m) => { $('#rv-ops-msg').textContent = m; };
+  const paths = {
+    retry: ['Retry step', `/admin/rituals/${id}/steps/${step}/retry`],
+    skip: ['Skip step', `/admin/rituals/${id}/steps/${step}/skip`],
+    reassign: ['Reassign step', `/admin/rituals/${id}/steps/${step}/reassign`, { agent: $('#rv-agent').value.trim() }],
+    resume: ['Resume', `/admin/rituals/${id}/resume`, {}],
+    terminate: ['Terminate', `/admin/rituals/${id}/terminate`, { reason: $('#rv-reason').value.trim() || 'terminated from the dashboard' }],
+  };
+  const [label, path, body] = paths[op];
+  if (op === 'reassign' && !body.agent) { show('Reassign: name the agent that should take the step'); $('#rv-agent').focus(); return; }
+  operate(label, id, path, body, show);
+}
+
+async function operate(label, id, path, body, show) {
+  show(`${label} ${short(id)}…`);
   try {
     const view = await api('POST', path, { auth: true, body: body ?? {} });
-    msg.textContent = `${label} ${short(id)}: now ${view ? view.status : 'done'}`;
-    if (view) state.rituals.set(id, { ...state.rituals.get(id), ...view });
+    show(`${label} ${short(id)}: done, now ${view ? view.status : '—'}`);
+    if (view && (state.rituals.has(id) || (state.selected && state.selected.id === id))) {
+      state.rituals.set(id, { ...state.rituals.get(id), ...view });
+    }
     renderRituals();
+    if (state.selected && state.selected.id === id) { renderView(); refreshSelected(); }
   } catch (e) {
-    msg.textContent = `${label} ${short(id)} refused: ${e.message}`;
+    show(`${label} ${short(id)} refused: ${e.message}`);
   }
   loadStuck();
+  // every call is audited, refusals included: show the newest entries
+  state.auditPages.reset();
+  loadAudit();
+}
+
+// ---- the audit log ------------------------------------------------------------------------------------------
+
+// "ritual:<uuid>/step:<n>" reads as "3f2a1b9c step n"; the whole target stays in the tooltip.
+function targetText(target) {
+  if (!target) return '—';
+  const m = /^ritual:([0-9a-f-]{36})(?:\/step:(\d+))?$/.exec(target);
+  return m ? `ritual ${short(m[1])}${m[2] ? ` step ${m[2]}` : ''}` : target;
+}
+
+function changeText(entry) {
+  const pick = (o) => (o ? ['status', 'step_status', 'agent', 'attempt'].filter((k) => o[k] != null).map((k) => `${k} ${o[k]}`).join(', ') : '');
+  const before = pick(entry.before);
+  const after = pick(entry.after);
+  return before || after ? `${before || '—'} → ${after || '—'}` : '';
+}
+
+async function loadAudit(auto) {
+  if (!state.admin || (auto === true && (state.auditPages.index > 0 || $('#audit-card').contains(document.activeElement)))) return;
+  const seq = ++loads.audit;
+  const q = new URLSearchParams({ limit: AUDIT_PAGE });
+  if (state.auditPages.at) q.set('after', state.auditPages.at);
+  try {
+    const data = await api('GET', `/admin/audit?${q}`, { auth: true });
+    if (seq !== loads.audit) return;
+    state.auditPages.next = data.next_after;
+    $('#audit').replaceChildren(...data.entries.map((e) => {
+      const at = new Date(e.at);
+      const refused = e.outcome.startsWith('refused');
+      return el('tr', { 'data-action': e.action, 'data-target': e.target || '', 'data-outcome': e.outcome },
+        el('td', { title: at.toLocaleString() }, `${at.toDateString() === new Date().toDateString() ? '' : `${at.toLocaleDateString()} `}${at.toLocaleTimeString()}`),
+        el('td', {}, e.actor),
+        el('td', {}, el('code', {}, e.action)),
+        el('td', { title: e.target || '' }, targetText(e.target)),
+        el('td', { class: refused ? 'refused' : 'ok', title: changeText(e) }, e.outcome));
+    }));
+    if (!data.entries.length) $('#audit').append(el('tr', {}, el('td', { colspan: 5, class: 'muted' }, 'No entry yet.')));
+    $('#audit-page').textContent = `page ${state.auditPages.index + 1} · newest first`;
+    $('#audit-newer').disabled = state.auditPages.index === 0;
+    $('#audit-older').disabled = !data.next_after;
+  } catch (e) { if (seq === loads.audit) $('#audit-page').textContent = `Audit: ${e.message}`; }
 }
 
 // ---- the key ------------------------------------------------------------------------------------------------
@@ -427,14 +632,19 @@ async function operate(label, id, path, body) {
 async function useKey(key) {
   state.key = key || null;
   state.admin = false;
-  $('#ops').hidden = true;
-  if (!state.key) { $('#key-state').textContent = 'no key: rituals come from live events only'; return; }
+  showAdmin();
+  if (!state.key) {
+    $('#key-state').textContent = 'no key: rituals come from live events only';
+    keyedSearch();
+    return;
+  }
   $('#key-state').textContent = 'checking key…';
   try {
     await api('GET', '/api/rituals?limit=1', { auth: true });
   } catch (e) {
     if (e.status === 401) state.key = null;
     $('#key-state').textContent = e.status === 401 ? 'key refused (401)' : `key cannot list rituals: ${e.message}`;
+    keyedSearch();
     return;
   }
   try {
@@ -442,8 +652,28 @@ async function useKey(key) {
     state.admin = true;
   } catch (e) { state.admin = false; }
   $('#key-state').textContent = `key in memory · ${state.admin ? 'admin' : 'rituals'}`;
-  $('#ops').hidden = !state.admin;
+  showAdmin();
+  keyedSearch();
+  state.ritualPages.reset();
+  state.auditPages.reset();
   loadState();
+}
+
+function showAdmin() {
+  $('#ops').hidden = !state.admin;
+  $('#audit-card').hidden = !state.admin;
+  $('#rv-ops').hidden = !state.admin;
+}
+
+// Searching history needs a key (GET /api/rituals); without one the list is what live events bring.
+function keyedSearch() {
+  for (const field of $('#ritual-filter').elements) field.disabled = !state.key;
+  if (!state.key) {
+    // what the key fetched goes with it; the chosen ritual stays on display
+    state.ritualPages.reset();
+    state.listed = [];
+  }
+  renderRituals();
 }
 
 // ---- the live stream --------------------------------------------------------------------------------------------
@@ -532,7 +762,7 @@ function handle(ev) {
     case 'ucf_update': setUcf(ev.ucf, ev.timestamp); break;
     case 'ritual_completion': setUcf(ev.ucf_after, ev.timestamp); ritualEvent(ev); break;
     case 'ritual_progress': case 'ritual_timeout': case 'ritual_failed': ritualEvent(ev); break;
-    case 'agent_state_change': soon('agents', loadAgents, 500); break;
+    case 'agent_state_change': soon('agents', loadAgents, 2000); break; // a burst of changes costs one reload
     default: break;
   }
   if (state.admin && ev.event === 'ritual_progress' && ev.step_status === 'FAILED') soon('stuck', () => loadStuck(true), 1000);
@@ -563,6 +793,11 @@ function logEvent(ev) {
 
 // ---- start ---------------------------------------------------------------------------------------------------
 
+function debounced(fn, ms) {
+  let timer = null;
+  return () => { clearTimeout(timer); timer = setTimeout(fn, ms); };
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   buildGauges();
   $('#key-form').addEventListener('submit', (e) => {
@@ -574,12 +809,41 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   $('#key-forget').addEventListener('click', () => { $('#api-key').value = ''; useKey(null); });
   $('#ops-refresh').addEventListener('click', () => loadStuck());
+
+  $('#agent-filter').addEventListener('submit', (e) => { e.preventDefault(); refilterAgents(); });
+  $('#agent-name').addEventListener('input', debounced(refilterAgents, 250));
+  $('#agent-status').addEventListener('change', refilterAgents);
+  for (const chip of document.querySelectorAll('#agent-counts .chip')) {
+    chip.addEventListener('click', () => {
+      const select = $('#agent-status');
+      select.value = select.value === chip.dataset.status ? '' : chip.dataset.status;
+      refilterAgents();
+    });
+  }
+  $('#agents-prev').addEventListener('click', () => { if (state.agentPages.back()) loadAgents(); });
+  $('#agents-next').addEventListener('click', () => { if (state.agentPages.forward()) loadAgents(); });
+
+  const search = debounced(researchRituals, 300);
+  $('#ritual-filter').addEventListener('submit', (e) => { e.preventDefault(); researchRituals(); });
+  $('#ritual-filter').addEventListener('input', (e) => { if (e.target.type === 'search') search(); });
+  $('#ritual-filter').addEventListener('change', (e) => { if (e.target.type !== 'search') researchRituals(); });
+  $('#ritual-filter').addEventListener('reset', () => setTimeout(researchRituals, 0));
+  $('#rituals-newer').addEventListener('click', () => { if (state.ritualPages.back()) loadRituals(); });
+  $('#rituals-older').addEventListener('click', () => { if (state.ritualPages.forward()) loadRituals(); });
+
+  $('#rv-ops').addEventListener('submit', (e) => { e.preventDefault(); });
+  $('#rv-ops').addEventListener('click', (e) => { if (e.target.dataset.op) operateOnSelected(e.target.dataset.op); });
+  $('#audit-refresh').addEventListener('click', () => { state.auditPages.reset(); loadAudit(); });
+  $('#audit-newer').addEventListener('click', () => { if (state.auditPages.back()) loadAudit(); });
+  $('#audit-older').addEventListener('click', () => { if (state.auditPages.forward()) loadAudit(); });
+
   window.addEventListener('online', () => { if (!live.ws) connect(); });
   window.addEventListener('offline', () => { if (!live.ws) setConn('disconnected', 'offline'); });
-  setInterval(() => { tickAgents(); tickDeadline(); }, 1000);
+  setInterval(() => { tickAgents(); tickAges(); tickDeadline(); }, 1000);
   setInterval(loadAgents, 10e3);
-  setInterval(() => loadStuck(true), 15e3);
+  setInterval(() => { loadStuck(true); loadAudit(true); }, 15e3);
   setInterval(drawSpark, 60e3);
+  keyedSearch();
   loadState();
   connect();
 });

@@ -60,12 +60,13 @@ public class AuditLog {
         return record(actor, action, target, null, null, "refused: " + reason).onFailure().recoverWithNull();
     }
 
+    /** Newest first: the entries older than {@code before} (an id), when given. */
     public Uni<Page> list(int limit, Long before, String action, String target) {
         return db.query("""
                         select * from audit_entry
                         where ($1::bigint is null or id < $1) and ($2::text is null or action = $2)
                           and ($3::text is null or target = $3)
-                        order by id desc limit $4""", Tuple.of(before, action, target, (long) limit))
+                        order by id desc limit $4""", Tuple.of(before, action, target, limit + 1L))
                 .map(rows -> {
                     List<Entry> entries = new ArrayList<>();
                     for (Row row : rows) {
@@ -75,7 +76,12 @@ public class AuditLog {
                                 row.getString("action"), row.getString("target"), b == null ? null : b.getMap(),
                                 a == null ? null : a.getMap(), row.getString("outcome")));
                     }
-                    return new Page(entries, entries.size() < limit ? null : entries.get(entries.size() - 1).id());
+                    // the one row more than the page tells whether another page follows
+                    if (entries.size() <= limit) {
+                        return new Page(entries, null);
+                    }
+                    List<Entry> page = entries.subList(0, limit);
+                    return new Page(page, page.get(limit - 1).id());
                 });
     }
 }

@@ -179,16 +179,27 @@ public class RecoveryResource {
 
     @GET
     @Path("audit")
-    @Operation(summary = "The audit log, newest first; pass next_after as before for the next page")
-    public Uni<AuditLog.Page> audit(@QueryParam("limit") String limit, @QueryParam("before") String before,
-                                    @QueryParam("action") String action, @QueryParam("target") String target) {
+    @Operation(summary = "The audit log, newest first; pass next_after as after for the next page",
+            description = "limit 1-500 (100); action and target select exact values; before is the older name of after")
+    public Uni<AuditLog.Page> audit(@QueryParam("limit") String limit, @QueryParam("after") String after,
+                                    @QueryParam("before") String before, @QueryParam("action") String action,
+                                    @QueryParam("target") String target) {
+        if (after != null && before != null) {
+            throw ProblemException.invalid("after", "give after or before, not both");
+        }
+        String name = after != null ? "after" : "before";
+        String value = after != null ? after : before;
         Long cursor;
         try {
-            cursor = before == null ? null : Long.parseLong(before);
+            cursor = value == null ? null : Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            throw ProblemException.invalid("before", "must be an audit entry id");
+            throw ProblemException.invalid(name, "must be an audit entry id (a next_after)");
         }
-        return audit.list(Params.integer("limit", limit, 100, 1, 500), cursor, action, target);
+        if (cursor != null && cursor < 1) {
+            throw ProblemException.invalid(name, "must be an audit entry id (a next_after)");
+        }
+        return audit.list(Params.integer("limit", limit, 100, 1, 500), cursor, Params.text("action", action, 100),
+                Params.text("target", target, 200));
     }
 
     @POST

@@ -1,5 +1,7 @@
 package org.helix.platform;
 
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.UUID;
 
@@ -37,6 +39,29 @@ public final class Params {
         } catch (IllegalArgumentException e) {
             throw ProblemException.invalid(name, "must be one of " + List.of(type.getEnumConstants()));
         }
+    }
+
+    /** An ISO-8601 instant with its offset ({@code 2026-01-31T12:00:00Z}, {@code ...+02:00}); null when absent. */
+    public static OffsetDateTime instant(String name, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw ProblemException.invalid(name, "must be an ISO-8601 time with an offset, e.g. 2026-01-31T12:00:00Z");
+        }
+    }
+
+    /** Free text, bounded; null when absent. */
+    public static String text(String name, String value, int maxLength) {
+        if (value == null) {
+            return null;
+        }
+        if (value.isEmpty() || value.length() > maxLength) {
+            throw ProblemException.invalid(name, "must be 1 to " + maxLength + " characters");
+        }
+        return value;
     }
 
     public static UUID uuid(String name, String value) {

@@ -63,22 +63,19 @@ public class RitualQueries {
                 });
     }
 
-    /** Newest first, after the cursor, optionally of one status. */
-    Uni<List<RitualRows.RitualRow>> list(RitualStatus status, int limit, Cursor after) {
+    /** Newest first, after the cursor, narrowed by the filter; at most {@code limit} rows. */
+    Uni<List<RitualRows.RitualRow>> list(RitualFilter filter, int limit, Cursor after) {
         // conditions only for the filters given, so each variant gets a plan that uses its index
-        StringBuilder sql = new StringBuilder("select * from ritual where true");
         Tuple args = Tuple.tuple();
-        if (status != null) {
-            args.addValue(status.name());
-            sql.append(" and status = $").append(args.size());
-        }
+        List<String> where = new ArrayList<>(filter.conditions(args));
         if (after != null) {
             args.addValue(after.createdAt()).addValue(after.id());
-            sql.append(" and (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size()).append(")");
+            where.add("(r.created_at, r.id) < ($" + (args.size() - 1) + ", $" + args.size() + ")");
         }
         args.addValue((long) limit);
-        sql.append(" order by created_at desc, id desc limit $").append(args.size());
-        return db.query(sql.toString(), args).map(rows -> {
+        String sql = "select r.* from ritual r" + (where.isEmpty() ? "" : " where " + String.join(" and ", where))
+                + " order by r.created_at desc, r.id desc limit $" + args.size();
+        return db.query(sql, args).map(rows -> {
             List<RitualRows.RitualRow> rituals = new ArrayList<>(rows.size());
             rows.forEach(row -> rituals.add(RitualRows.ritual(row)));
             return rituals;

@@ -79,11 +79,18 @@ public class RitualResource {
 
     @GET
     @Path("api/rituals")
-    @Operation(summary = "Rituals, newest first, keyset-paginated: pass next_after as after for the next page")
-    public Uni<RitualService.Page> list(@QueryParam("status") String status, @QueryParam("limit") String limit,
+    @Operation(summary = "Rituals, newest first, keyset-paginated: pass next_after as after for the next page",
+            description = "Filters combine: status; agent (a participant, or the agent that completed or failed one"
+                    + " of its steps); since (inclusive) and until (exclusive) on created_at, ISO-8601 with an offset;"
+                    + " id_prefix (hex digits the ritual id starts with)")
+    public Uni<RitualService.Page> list(@QueryParam("status") String status, @QueryParam("agent") String agent,
+                                        @QueryParam("since") String since, @QueryParam("until") String until,
+                                        @QueryParam("id_prefix") String idPrefix, @QueryParam("limit") String limit,
                                         @QueryParam("after") String after) {
-        return rituals.list(Params.enumeration("status", status, RitualStatus.class),
-                Params.integer("limit", limit, 50, 1, 200), after);
+        RitualFilter filter = new RitualFilter(Params.enumeration("status", status, RitualStatus.class),
+                Params.text("agent", agent, 64), Params.instant("since", since), Params.instant("until", until),
+                RitualFilter.IdRange.ofPrefix(idPrefix));
+        return rituals.list(filter, Params.integer("limit", limit, 50, 1, 200), after);
     }
 
     @GET

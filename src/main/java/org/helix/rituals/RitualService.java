@@ -202,11 +202,12 @@ public class RitualService {
     public record Page(List<RitualView> rituals, String nextAfter) {
     }
 
-    public Uni<Page> list(RitualStatus status, int limit, String after) {
+    public Uni<Page> list(RitualFilter filter, int limit, String after) {
         Cursor cursor = after == null ? null : Cursor.parse(after);
-        return queries.list(status, limit, cursor).map(rituals -> {
-            List<RitualView> views = rituals.stream().map(r -> RitualView.of(r, null)).toList();
-            RitualRows.RitualRow last = rituals.size() < limit ? null : rituals.get(limit - 1);
+        // one row more than the page: it tells whether a next page exists, so the last page says so (null)
+        return queries.list(filter, limit + 1, cursor).map(rituals -> {
+            List<RitualView> views = rituals.stream().limit(limit).map(r -> RitualView.of(r, null)).toList();
+            RitualRows.RitualRow last = rituals.size() <= limit ? null : rituals.get(limit - 1);
             return new Page(views, last == null ? null : new Cursor(last.createdAt(), last.id()).encode());
         });
     }
