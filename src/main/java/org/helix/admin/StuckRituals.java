@@ -44,7 +44,7 @@ public class StuckRituals {
         return db.query("""
                         select r.id, r.status, r.current_step, r.last_progress_at, r.deadline_at, r.participants,
                                r.step_timeout_seconds, r.failure_reason, s.status as step_status, s.ready_at,
-                               s.lease_expires_at, s.error, s.attempt, s.agent_name,
+                               s.lease_expires_at, s.heartbeat_due_at, s.error, s.attempt, s.agent_name,
                                (select count(*) from agent a where a.name = any (r.participants) and a.status <> 'OFFLINE')
                                    as participants_alive,
                                (select count(*) from agent a where a.status <> 'OFFLINE') as agents_alive
@@ -59,6 +59,7 @@ public class StuckRituals {
                         Current current = new Current(RitualStatus.valueOf(row.getString("status")),
                                 row.getInteger("current_step"), row.getString("step_status"), row.getInteger("attempt"),
                                 row.getString("agent_name"), instant(row, "ready_at"), instant(row, "lease_expires_at"),
+                                instant(row, "heartbeat_due_at"),
                                 row.getInteger("step_timeout_seconds"), row.getString("failure_reason"),
                                 row.getString("error"), List.of(row.getArrayOfStrings("participants")),
                                 row.getLong("participants_alive"), row.getLong("agents_alive"), instant(row, "deadline_at"));
@@ -77,7 +78,7 @@ public class StuckRituals {
 
     /** A live ritual that made no progress for a while, and its current step, as the reasons need them. */
     record Current(RitualStatus status, int step, String stepStatus, int attempt, String agent, Instant readyAt,
-                   Instant leaseExpiresAt, int stepTimeoutSeconds, String failureReason, String error,
+                   Instant leaseExpiresAt, Instant heartbeatDueAt, int stepTimeoutSeconds, String failureReason, String error,
                    List<String> participants, long participantsAlive, long agentsAlive, Instant deadlineAt) {
     }
 
@@ -89,7 +90,10 @@ public class StuckRituals {
             reasons.add(new Reason("attempts_exhausted", c.failureReason()
                     + (c.error() == null ? "" : " (last error: " + c.error() + ")")));
         }
-        if ("LEASED".equals(c.stepStatus()) && c.leaseExpiresAt().isBefore(now)) {
+        if ("LEASED".equals(c.stepStatus()) && c.heartbeatDueAt() != null && c.heartbeatDueAt().isBefore(now)) {
+            reasons.add(new Reason("heartbeat_missed", "the lease of step " + step + " held by " + c.agent()
+                    + " missed its heartbeat, due at " + ts(c.heartbeatDueAt())));
+        } else if ("LEASED".equals(c.stepStatus()) && c.leaseExpiresAt().isBefore(now)) {
             reasons.add(new Reason("lease_expired", "the lease of step " + step + " held by " + c.agent()
                     + " expired at " + ts(c.leaseExpiresAt())));
         }

@@ -149,13 +149,13 @@ public class AgentService {
                             }
                             return tx.preparedQuery("""
                                     delete from lease_revocation where agent_id = $1
-                                    returning ritual_id, step, reason, revoked_at""").execute(Tuple.of(agentId));
+                                    returning ritual_id, step, attempt, reason, revoked_at""").execute(Tuple.of(agentId));
                         }))
                 .map(rows -> {
                     List<HeartbeatResponse.Revoked> revoked = new ArrayList<>();
                     for (Row row : rows) {
                         revoked.add(new HeartbeatResponse.Revoked(row.getUUID("ritual_id"), row.getInteger("step"),
-                                row.getString("reason")));
+                                row.getInteger("attempt"), row.getString("reason")));
                     }
                     events.committed();
                     return new HeartbeatResponse(AgentStatus.ONLINE, config.agent().heartbeatInterval().toSeconds(),
@@ -224,6 +224,15 @@ public class AgentService {
     public Uni<UUID> idOf(io.vertx.mutiny.sqlclient.SqlConnection tx, String name) {
         return tx.preparedQuery("select id from agent where name = $1").execute(Tuple.of(name))
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id"));
+    }
+
+    /** Agents not OFFLINE that declared every one of {@code capabilities} (and are participants, if any are named). */
+    public Uni<Long> capableCount(List<String> capabilities, List<String> participants) {
+        return db.query("""
+                        select count(*) as n from agent where status <> 'OFFLINE' and capabilities @> $1
+                          and (cardinality($2::text[]) = 0 or name = any($2))""",
+                        Tuple.of(capabilities.toArray(String[]::new), participants.toArray(String[]::new)))
+                .map(rows -> rows.iterator().next().getLong("n"));
     }
 
     public Uni<Long> onlineCount() {

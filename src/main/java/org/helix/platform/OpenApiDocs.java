@@ -76,6 +76,8 @@ public class OpenApiDocs implements OASFilter {
             Map.entry("POST /api/rituals/{id}/steps/{n}/complete", example(
                     "lease_token", "2f1c7a9e-5b0d-4c56-9b1e-3f1d2a7c8e40", "output", example("recited", "Tat Tvam Asi"),
                     "lease_next", true)),
+            Map.entry("POST /api/rituals/{id}/steps/{n}/heartbeat", example(
+                    "lease_token", "2f1c7a9e-5b0d-4c56-9b1e-3f1d2a7c8e40", "progress", example("verses", 54))),
             Map.entry("POST /api/rituals/{id}/steps/{n}/fail", example(
                     "lease_token", "2f1c7a9e-5b0d-4c56-9b1e-3f1d2a7c8e40", "error", "voice lost mid-recitation",
                     "retryable", true)),
@@ -88,7 +90,9 @@ public class OpenApiDocs implements OASFilter {
 
     private static Map<String, Object> ritualExample() {
         return example("steps", 108, "mantra", "Tat Tvam Asi", "participants", List.of("Kael", "Lumina", "Vega"),
-                "priority", "normal", "step_timeout_seconds", 30, "deadline_seconds", 600);
+                "priority", "normal", "step_timeout_seconds", 30, "deadline_seconds", 600,
+                "input", example("city", "Varanasi"), "heartbeat_timeout_seconds", 10,
+                "required_capabilities", List.of("recite"));
     }
 
     /** A JSON object in the order given, so the document comes out the same on every build (api/openapi.json). */

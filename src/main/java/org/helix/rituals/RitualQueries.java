@@ -32,7 +32,7 @@ public class RitualQueries {
         return db.query("""
                         select r.*, s.ritual_id, s.number, s.status as step_status, s.attempt, s.ready_at, s.agent_id,
                                s.agent_name, s.lease_token, s.leased_at, s.lease_expires_at, s.completed_at, s.error,
-                               s.output, s.avoid_agent_id, s.reserved_for
+                               s.output, s.avoid_agent_id, s.reserved_for, s.progress, s.heartbeat_due_at
                         from ritual r left join step s on s.ritual_id = r.id and s.number = r.current_step
                             and r.status in (%s)
                         where r.id = $1""".formatted(RitualStatus.sql(RitualStatus.LIVE)), Tuple.of(id))

@@ -3,11 +3,13 @@ package org.helix.rituals;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.json.JsonObject;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.agents.AgentService;
 import org.helix.agents.AgentStatus;
 import org.helix.events.EventLog;
 import org.helix.platform.HelixConfig;
+import org.helix.platform.JsonBounds;
 import org.helix.platform.Logs;
 import org.helix.platform.Metrics;
 import org.helix.platform.ProblemException;
@@ -36,7 +38,8 @@ public class RitualService {
 
     /** The request as stored and replayed: defaults applied. */
     record Plan(int steps, String mantra, List<String> participants, String priority, int stepTimeoutSeconds,
-                int deadlineSeconds, int maxAttempts, Integer expectedSeconds) {
+                int deadlineSeconds, int maxAttempts, Integer expectedSeconds, Map<String, Object> input,
+                Integer heartbeatTimeoutSeconds, List<String> requiredCapabilities) {
     }
 
     private final RitualStore store;
@@ -89,14 +92,24 @@ public class RitualService {
         if (new LinkedHashSet<>(participants).size() != participants.size()) {
             throw ProblemException.invalid("participants", "must not list an agent twice");
         }
+        List<String> required = r.requiredCapabilities() == null ? List.of()
+                : List.copyOf(new TreeSet<>(r.requiredCapabilities()));
+        int stepTimeout = r.stepTimeoutSeconds() == null ? (int) config.ritual().stepTimeout().toSeconds()
+                : r.stepTimeoutSeconds();
+        if (r.heartbeatTimeoutSeconds() != null && r.heartbeatTimeoutSeconds() > stepTimeout) {
+            throw ProblemException.invalid("heartbeat_timeout_seconds", "must be at most the step timeout ("
+                    + stepTimeout + " s)");
+        }
+        JsonBounds.bounded("input", r.input(), JsonBounds.DATA_BYTES);
         return new Plan(r.steps() == null ? DEFAULT_STEPS : r.steps(),
                 r.mantra() == null ? DEFAULT_MANTRA : r.mantra(),
                 participants,
                 r.priority() == null ? "normal" : r.priority(),
-                r.stepTimeoutSeconds() == null ? (int) config.ritual().stepTimeout().toSeconds() : r.stepTimeoutSeconds(),
+                stepTimeout,
                 r.deadlineSeconds() == null ? (int) config.ritual().deadline().toSeconds() : r.deadlineSeconds(),
                 r.maxAttempts() == null ? config.ritual().maxAttempts() : r.maxAttempts(),
-                r.durationMinutes() == null ? null : r.durationMinutes() * 60);
+                r.durationMinutes() == null ? null : r.durationMinutes() * 60,
+                r.input(), r.heartbeatTimeoutSeconds(), required);
     }
 
     private Uni<Void> checkParticipants(Plan plan) {
@@ -119,7 +132,8 @@ public class RitualService {
         Instant deadline = now.plusSeconds(plan.deadlineSeconds());
         return store.create(new RitualStore.NewRitual(id, plan.steps(), plan.mantra(), plan.participants(),
                         plan.priority(), plan.stepTimeoutSeconds(), plan.maxAttempts(), plan.expectedSeconds(),
-                        caller.principal(), now, deadline), claim)
+                        caller.principal(), now, deadline, plan.input() == null ? null : new JsonObject(plan.input()),
+                        plan.heartbeatTimeoutSeconds(), plan.requiredCapabilities()), claim)
                 .map(ignored -> {
                     leases.remember(id, plan.steps());
                     metrics.ritualStarted();
@@ -195,8 +209,10 @@ public class RitualService {
         Uni<Map<String, AgentStatus>> statuses = participants.isEmpty()
                 ? Uni.createFrom().item(Map.of()) : agents.statuses(participants);
         Uni<Long> online = participants.isEmpty() ? agents.onlineCount() : Uni.createFrom().item(0L);
-        return Uni.combine().all().unis(statuses, online).asTuple()
-                .map(t -> WaitingReasons.of(ritual, step, t.getItem1(), t.getItem2(), clock.instant()));
+        Uni<Long> capable = ritual.requiredCapabilities().isEmpty() ? Uni.createFrom().item(0L)
+                : agents.capableCount(ritual.requiredCapabilities(), participants);
+        return Uni.combine().all().unis(statuses, online, capable).asTuple()
+                .map(t -> WaitingReasons.of(ritual, step, t.getItem1(), t.getItem2(), t.getItem3(), clock.instant()));
     }
 
     public record Page(List<RitualView> rituals, String nextAfter) {

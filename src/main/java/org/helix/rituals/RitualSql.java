@@ -30,12 +30,16 @@ final class RitualSql {
     /** A lease that ends through no fault of the step gives its attempt back. */
     private static final String GIVE_BACK_ATTEMPT = "greatest(s.attempt - 1, 0)";
 
-    /** $1 id, $2 steps, $3 mantra, $4 participants, $5 priority, $6 step timeout s, $7 max attempts, $8 expected s, $9 created by, $10 now, $11 deadline */
+    /**
+     * $1 id, $2 steps, $3 mantra, $4 participants, $5 priority, $6 step timeout s, $7 max attempts, $8 expected s,
+     * $9 created by, $10 now, $11 deadline, $12 input, $13 required capabilities, $14 heartbeat timeout s
+     */
     static final String CREATE = """
             with ritual_row as (
                 insert into ritual (id, status, steps_total, mantra, participants, priority, step_timeout_seconds,
-                                    max_attempts, expected_seconds, created_by, created_at, deadline_at, last_progress_at)
-                values ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)
+                                    max_attempts, expected_seconds, created_by, created_at, deadline_at, last_progress_at,
+                                    input, required_capabilities, heartbeat_timeout_seconds)
+                values ($1, 'PENDING', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12, $13, $14)
                 returning id
             ),
             steps as (
@@ -53,18 +57,22 @@ final class RitualSql {
 
     /**
      * $1 agent, $2 its epoch, $3 now, $4 at most this many, $5 ms a step that lost an attempt waits for another
-     * agent. The oldest READY steps the agent may take (emergencies first); a lease is also a sign of life.
+     * agent. The oldest READY steps the agent may take (emergencies first; only rituals whose required
+     * capabilities it declared); a lease is also a sign of life. A lease carries the ritual's input and the
+     * output step n-1 was completed with.
      */
     static final String LEASE = """
             with me as (
-                select id, name, status from agent where id = $1 and epoch = $2
+                select id, name, status, capabilities from agent where id = $1 and epoch = $2
             ),
             candidate as (
-                select s.ritual_id, s.number, r.mantra, r.steps_total, r.step_timeout_seconds
+                select s.ritual_id, s.number, r.mantra, r.steps_total, r.step_timeout_seconds, r.input,
+                       r.heartbeat_timeout_seconds
                 from step s join ritual r on r.id = s.ritual_id cross join me
                 where s.status = 'READY' and s.ready_at <= $3
                   and r.status in (%1$s)
                   and (cardinality(r.participants) = 0 or me.name = any (r.participants))
+                  and r.required_capabilities <@ me.capabilities
                   and (s.reserved_for is null or s.reserved_for = me.id)
                   and (s.avoid_agent_id is null or s.avoid_agent_id <> me.id
                        or s.ready_at <= $3::timestamptz - $5::bigint * interval '1 millisecond')
@@ -75,11 +83,14 @@ final class RitualSql {
             leased as (
                 update step s set status = 'LEASED', attempt = s.attempt + 1, agent_id = me.id, agent_name = me.name,
                     lease_token = gen_random_uuid(), leased_at = $3,
-                    lease_expires_at = $3::timestamptz + c.step_timeout_seconds * interval '1 second', reserved_for = null
+                    lease_expires_at = $3::timestamptz + c.step_timeout_seconds * interval '1 second', reserved_for = null,
+                    heartbeat_due_at = %3$s, progress = null
                 from candidate c, me
                 where s.ritual_id = c.ritual_id and s.number = c.number and s.status = 'READY'
                 returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, c.mantra, c.steps_total,
-                          s.ready_at
+                          s.ready_at, c.input, c.heartbeat_timeout_seconds,
+                          (select p.output -> 'output' from step p where p.ritual_id = s.ritual_id
+                           and p.number = s.number - 1 and p.status = 'COMPLETED') as previous_output
             ),
             started as (
                 update ritual r set status = 'RUNNING', started_at = $3
@@ -87,7 +98,8 @@ final class RitualSql {
             ),
             %2$s
             select * from leased
-            """.formatted(RUNNABLE_SQL, touchAgent("(select id from me)", "$3", "'lease'"));
+            """.formatted(RUNNABLE_SQL, touchAgent("(select id from me)", "$3", "'lease'"),
+            heartbeatDue("$3", "c.heartbeat_timeout_seconds"));
 
     /**
      * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 output, $7 eager.
@@ -97,14 +109,16 @@ final class RitualSql {
      */
     static final String COMPLETE = """
             with r as (
-                select id, mantra, steps_total, step_timeout_seconds from ritual
+                select id, mantra, steps_total, step_timeout_seconds, input, heartbeat_timeout_seconds from ritual
                 where id = $1 and status in (%1$s) for update
             ),
             done as (
-                update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null
+                update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null, progress = null,
+                    heartbeat_due_at = null
                 from r
                 where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
                   and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
+                  and (s.heartbeat_due_at is null or s.heartbeat_due_at > $5)
                 returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name
             ),
             nxt as (
@@ -112,7 +126,8 @@ final class RitualSql {
                     attempt = case when $7 then s.attempt + 1 else s.attempt end,
                     agent_id = case when $7 then done.agent_id end, agent_name = case when $7 then done.agent_name end,
                     lease_token = case when $7 then gen_random_uuid() end, leased_at = case when $7 then $5 end,
-                    lease_expires_at = case when $7 then $5::timestamptz + r.step_timeout_seconds * interval '1 second' end
+                    lease_expires_at = case when $7 then $5::timestamptz + r.step_timeout_seconds * interval '1 second' end,
+                    heartbeat_due_at = case when $7 then %3$s end
                 from done, r
                 where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
                 returning s.number, s.attempt, s.lease_token, s.lease_expires_at
@@ -134,10 +149,34 @@ final class RitualSql {
             )
             select done.number, upd.steps_completed, upd.steps_total, upd.participants, r.mantra,
                    nxt.number as next_number, nxt.attempt as next_attempt, nxt.lease_token as next_token,
-                   nxt.lease_expires_at as next_expires
+                   nxt.lease_expires_at as next_expires, r.input, r.heartbeat_timeout_seconds,
+                   $6::jsonb -> 'output' as previous_output
             from upd cross join done cross join r left join nxt on true
             """.formatted(RUNNABLE_SQL, new EventLog.Progress("upd.id", "'RUNNING'", "done.number", "'COMPLETED'",
-            "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null").insert("$5", "upd, done"));
+            "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null").insert("$5", "upd, done"),
+            heartbeatDue("$5", "r.heartbeat_timeout_seconds"));
+
+    /**
+     * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 progress (null: keep).
+     * A step heartbeat: the lease is still the agent's, so its work goes on; the next heartbeat is due a heartbeat
+     * timeout from now. Also a sign of life for the agent.
+     */
+    static final String HEARTBEAT = """
+            with r as (
+                select id, heartbeat_timeout_seconds from ritual where id = $1 and status in (%1$s) for update
+            ),
+            beat as (
+                update step s set heartbeat_due_at = %2$s, progress = coalesce($6, s.progress)
+                from r
+                where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
+                  and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
+                  and (s.heartbeat_due_at is null or s.heartbeat_due_at > $5)
+                returning s.lease_expires_at, s.heartbeat_due_at, s.agent_id
+            ),
+            %3$s
+            select lease_expires_at, heartbeat_due_at from beat
+            """.formatted(RUNNABLE_SQL, heartbeatDue("$5", "r.heartbeat_timeout_seconds"),
+            touchAgent("(select agent_id from beat)", "$5", "'step heartbeat'"));
 
     /** $1 ritual. Locks a ritual whose every step is done and which no one has finished yet. */
     static final String FINISHABLE = """
@@ -161,8 +200,8 @@ final class RitualSql {
      */
     static String held(String condition, String order, boolean skipLocked) {
         return """
-                select s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, s.agent_id, s.agent_name,
-                       r.max_attempts, r.participants
+                select s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, s.heartbeat_due_at,
+                       s.agent_id, s.agent_name, r.max_attempts, r.participants
                 from step s join ritual r on r.id = s.ritual_id
                 where s.status = 'LEASED' and r.status in (%s) and %s
                 %s
@@ -171,24 +210,27 @@ final class RitualSql {
 
     /**
      * $1 now, then one array per column of the decided losses: $2 ritual, $3 step, $4 lease token, $5 new status,
-     * $6 ready at, $7 attempt, $8 reason, $9 tell the agent. Guarded by the token read under the ritual lock.
+     * $6 ready at, $7 attempt, $8 reason, $9 tell the agent, $10 the attempt lost. Guarded by the token read under
+     * the ritual lock.
      */
     static final String LOSE = """
             with decided as (
                 select * from unnest($2::uuid[], $3::int[], $4::uuid[], $5::text[], $6::timestamptz[], $7::int[],
-                                     $8::text[], $9::bool[])
-                    as d(ritual_id, number, token, status, ready_at, attempt, reason, tell)
+                                     $8::text[], $9::bool[], $10::int[])
+                    as d(ritual_id, number, token, status, ready_at, attempt, reason, tell, lost_attempt)
             ),
             lost as (
                 update step s set status = d.status, ready_at = d.ready_at, attempt = d.attempt, lease_token = null,
-                    lease_expires_at = null, avoid_agent_id = s.agent_id, error = d.reason
+                    lease_expires_at = null, avoid_agent_id = s.agent_id, error = d.reason, progress = null,
+                    heartbeat_due_at = null
                 from decided d
                 where s.ritual_id = d.ritual_id and s.number = d.number and s.status = 'LEASED' and s.lease_token = d.token
-                returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at, d.reason, d.tell
+                returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at, d.reason,
+                          d.tell, d.lost_attempt
             ),
             told as (
-                insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
-                select agent_id, ritual_id, number, reason, $1 from lost where tell
+                insert into lease_revocation (agent_id, ritual_id, step, attempt, reason, revoked_at)
+                select agent_id, ritual_id, number, lost_attempt, reason, $1 from lost where tell
             ),
             stalled as (
                 update ritual r set status = 'STALLED',
@@ -221,13 +263,13 @@ final class RitualSql {
                 ),
                 revoked as (
                     update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
-                        attempt = %s, error = $2
+                        attempt = %s, error = $2, progress = null, heartbeat_due_at = null
                     from target where s.ritual_id = target.id and s.status = 'LEASED'
-                    returning s.ritual_id, s.number, s.agent_id
+                    returning s.ritual_id, s.number, s.agent_id, s.attempt + 1 as lost_attempt
                 ),
                 told as (
-                    insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
-                    select agent_id, ritual_id, number, $2, $1 from revoked
+                    insert into lease_revocation (agent_id, ritual_id, step, attempt, reason, revoked_at)
+                    select agent_id, ritual_id, number, lost_attempt, $2, $1 from revoked
                 ),
                 ended as (
                     update ritual r set status = $3, finished_at = $1, failure_reason = $2
@@ -257,13 +299,13 @@ final class RitualSql {
             ),
             released as (
                 update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
-                    attempt = %s
+                    attempt = %s, progress = null, heartbeat_due_at = null
                 from leftover where s.ritual_id = leftover.ritual_id and s.number = leftover.number and s.status = 'LEASED'
-                returning s.ritual_id, s.number, s.agent_id
+                returning s.ritual_id, s.number, s.agent_id, s.attempt + 1 as lost_attempt
             ),
             told as (
-                insert into lease_revocation (agent_id, ritual_id, step, reason, revoked_at)
-                select agent_id, ritual_id, number, 'ritual ended', $1 from released
+                insert into lease_revocation (agent_id, ritual_id, step, attempt, reason, revoked_at)
+                select agent_id, ritual_id, number, lost_attempt, 'ritual ended', $1 from released
             )
             select count(*)::int as released from released""".formatted(LIVE_SQL, GIVE_BACK_ATTEMPT);
 
@@ -278,7 +320,7 @@ final class RitualSql {
     static final String OFFER = """
             with offered as (
                 update step set status = 'READY', ready_at = $3, avoid_agent_id = null, reserved_for = $4,
-                    lease_token = null, lease_expires_at = null
+                    lease_token = null, lease_expires_at = null, progress = null, heartbeat_due_at = null
                 where ritual_id = $1 and number = $2
             ),
             upd as (
@@ -295,7 +337,8 @@ final class RitualSql {
     static final String SKIP = """
             with skipped as (
                 update step set status = 'SKIPPED', lease_token = null, lease_expires_at = null,
-                    reserved_for = null, error = coalesce(error, 'skipped by an operator')
+                    reserved_for = null, error = coalesce(error, 'skipped by an operator'), progress = null,
+                    heartbeat_due_at = null
                 where ritual_id = $1 and number = $2 returning number
             ),
             nxt as (
@@ -320,7 +363,8 @@ final class RitualSql {
                 update step set status = case when number = $2 then 'READY' else 'PENDING' end,
                     ready_at = case when number = $2 then $3::timestamptz end, attempt = 0, agent_id = null,
                     agent_name = null, lease_token = null, leased_at = null, lease_expires_at = null, completed_at = null,
-                    error = null, output = null, avoid_agent_id = null, reserved_for = null
+                    error = null, output = null, avoid_agent_id = null, reserved_for = null, progress = null,
+                    heartbeat_due_at = null
                 where ritual_id = $1 and number >= $2
             ),
             kept as (
@@ -340,6 +384,12 @@ final class RitualSql {
             select 1""".formatted(new EventLog.Progress("upd.id", "'RUNNING'", "$2::int", "'READY'", "null", "null",
             "upd.steps_completed", "upd.steps_total", "'resumed by an operator'", Map.of("deadline_at", "$4::timestamptz"))
             .insert("$3", "upd"));
+
+    /** When a lease taken (or heartbeated) at {@code at} must next be heartbeated; null when the ritual asks for none. */
+    private static String heartbeatDue(String at, String timeoutSeconds) {
+        return "case when " + timeoutSeconds + " is null then null else " + at + "::timestamptz + " + timeoutSeconds
+                + " * interval '1 second' end";
+    }
 
     /**
      * A sign of life from {@code agentId} at {@code at}, at most once a second, skipped rather than waited for if the

@@ -59,7 +59,8 @@ public class RitualStore {
     /** A ritual as it is written, defaults applied. */
     public record NewRitual(UUID id, int steps, String mantra, List<String> participants, String priority,
                             int stepTimeoutSeconds, int maxAttempts, Integer expectedSeconds, String createdBy,
-                            Instant now, Instant deadline) {
+                            Instant now, Instant deadline, JsonObject input, Integer heartbeatTimeoutSeconds,
+                            List<String> requiredCapabilities) {
     }
 
     /** An Idempotency-Key claimed in the creating transaction. */
@@ -77,7 +78,8 @@ public class RitualStore {
         Tuple args = Tuple.of(r.id(), r.steps(), r.mantra(), r.participants().toArray(String[]::new), r.priority(),
                         r.stepTimeoutSeconds())
                 .addValue(r.maxAttempts()).addValue(r.expectedSeconds()).addValue(r.createdBy())
-                .addValue(ts(r.now())).addValue(ts(r.deadline()));
+                .addValue(ts(r.now())).addValue(ts(r.deadline())).addValue(r.input())
+                .addValue(r.requiredCapabilities().toArray(String[]::new)).addValue(r.heartbeatTimeoutSeconds());
         return db.inTransaction(tx -> tx.preparedQuery(RitualSql.CREATE).execute(args).flatMap(created -> claim == null
                 ? Uni.createFrom().voidItem()
                 : tx.preparedQuery("""
@@ -145,11 +147,9 @@ public class RitualStore {
         }
         Row row = rows.iterator().next();
         int total = row.getInteger("steps_total");
-        Integer next = row.getInteger("next_number");
-        LeaseGrant nextLease = next == null || row.getUUID("next_token") == null ? null
-                : new LeaseGrant(ritualId, next, row.getInteger("next_attempt"), row.getUUID("next_token"),
-                row.getOffsetDateTime("next_expires"), row.getString("mantra"), total);
-        List<String> nextReadyFor = next != null && nextLease == null ? RitualRows.strings(row, "participants") : null;
+        LeaseGrant nextLease = RitualRows.nextGrant(ritualId, row);
+        List<String> nextReadyFor = row.getInteger("next_number") != null && nextLease == null
+                ? RitualRows.strings(row, "participants") : null;
         return new Completed(ritualId, row.getInteger("number"), row.getInteger("steps_completed"), total, false,
                 nextLease, nextReadyFor);
     }
@@ -207,7 +207,7 @@ public class RitualStore {
     public record OfLease(UUID ritualId, int step, UUID leaseToken, UUID agentId, Instant now) implements Loss {
         public String condition() {
             return "s.ritual_id = $1 and s.number = $2 and s.lease_token = $3 and ($4::uuid is null or s.agent_id = $4)"
-                    + " and s.lease_expires_at > $5";
+                    + " and s.lease_expires_at > $5 and (s.heartbeat_due_at is null or s.heartbeat_due_at > $5)";
         }
 
         public Tuple args() {
@@ -223,6 +223,25 @@ public class RitualStore {
 
         public String order() {
             return "order by s.lease_expires_at limit $2";
+        }
+
+        public boolean skipLocked() {
+            return true;
+        }
+
+        public Tuple args() {
+            return Tuple.of(ts(now), (long) batch);
+        }
+    }
+
+    /** Leases whose step heartbeat is overdue (rituals with a heartbeat timeout), oldest first. */
+    public record HeartbeatMissed(Instant now, int batch) implements Loss {
+        public String condition() {
+            return "s.heartbeat_due_at <= $1";
+        }
+
+        public String order() {
+            return "order by s.heartbeat_due_at limit $2";
         }
 
         public boolean skipLocked() {
@@ -304,13 +323,13 @@ public class RitualStore {
                     Integer[] attempts = new Integer[n];
                     String[] reasons = new String[n];
                     Boolean[] tell = new Boolean[n];
+                    Integer[] lostAttempts = new Integer[n];
                     List<List<String>> participants = new ArrayList<>(n);
                     int i = 0;
                     for (Row row : held) {
-                        Instant expires = row.getOffsetDateTime("lease_expires_at").toInstant();
                         LostAttempt decided = LostAttempt.decide(cause, why, retryable, row.getInteger("attempt"),
-                                row.getInteger("max_attempts"), cause == LostAttempt.Cause.TIMEOUT ? expires : now,
-                                reachableSince, now, backoff, ThreadLocalRandom.current().nextDouble());
+                                row.getInteger("max_attempts"), lostAt(cause, row, now), reachableSince, now, backoff,
+                                ThreadLocalRandom.current().nextDouble());
                         rituals[i] = row.getUUID("ritual_id");
                         steps[i] = row.getInteger("number");
                         tokens[i] = row.getUUID("lease_token");
@@ -319,14 +338,24 @@ public class RitualStore {
                         attempts[i] = decided.attempt();
                         reasons[i] = decided.reason();
                         tell[i] = cause.tell;
+                        lostAttempts[i] = row.getInteger("attempt");
                         participants.add(RitualRows.strings(row, "participants"));
                         i++;
                     }
                     return tx.preparedQuery(RitualSql.LOSE)
                             .execute(Tuple.of(ts(now), rituals, steps, tokens, statuses, readyAt).addValue(attempts)
-                                    .addValue(reasons).addValue(tell))
+                                    .addValue(reasons).addValue(tell).addValue(lostAttempts))
                             .map(rows -> lost(rows, rituals, participants, cause, why));
                 });
+    }
+
+    /** When a lease was lost: a timeout at its expiry or heartbeat deadline, anything else now. */
+    private static Instant lostAt(LostAttempt.Cause cause, Row row, Instant now) {
+        return switch (cause) {
+            case TIMEOUT -> row.getOffsetDateTime("lease_expires_at").toInstant();
+            case HEARTBEAT_TIMEOUT -> row.getOffsetDateTime("heartbeat_due_at").toInstant();
+            default -> now;
+        };
     }
 
     private List<Lost> lost(RowSet<Row> rows, UUID[] rituals, List<List<String>> participants,
@@ -348,6 +377,29 @@ public class RitualStore {
             metrics.leasesRevoked(cause.metric, lost.size());
         }
         return lost;
+    }
+
+    // --- HEARTBEAT ----------------------------------------------------------------------------------------------
+
+    /** A step heartbeat as presented: {@code agentId} null when an admin speaks for the agent. */
+    public record Heartbeat(UUID ritualId, int step, UUID leaseToken, UUID agentId, Instant now, JsonObject progress) {
+    }
+
+    /** The lease goes on: until when at the latest, and when the next heartbeat is due (null: none needed). */
+    public record Beat(OffsetDateTime leaseExpiresAt, OffsetDateTime heartbeatDueAt) {
+    }
+
+    /** HEARTBEAT; null when the lease is no longer the presenter's (the guard refused it). */
+    public Uni<Beat> heartbeat(Heartbeat h) {
+        return db.query(RitualSql.HEARTBEAT, Tuple.of(h.ritualId(), h.step(), h.leaseToken(), h.agentId(), ts(h.now()),
+                        h.progress()))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    return new Beat(row.getOffsetDateTime("lease_expires_at"), row.getOffsetDateTime("heartbeat_due_at"));
+                });
     }
 
     // --- CANCEL, TIME_OUT, TERMINATE, RELEASE -------------------------------------------------------------------

@@ -13,7 +13,8 @@ public record RitualView(UUID ritualId, RitualStatus status, int stepsTotal, int
                          Double harmonyBefore, Double harmonyAfter, Map<String, Object> ucfBefore,
                          Map<String, Object> ucfAfter, Double durationSeconds, OffsetDateTime createdAt,
                          OffsetDateTime startedAt, OffsetDateTime finishedAt, OffsetDateTime deadlineAt,
-                         OffsetDateTime lastProgressAt, String waitingReason, String failureReason) {
+                         OffsetDateTime lastProgressAt, String waitingReason, String failureReason,
+                         Map<String, Object> input, Integer heartbeatTimeoutSeconds, List<String> requiredCapabilities) {
 
     static RitualView of(RitualRows.RitualRow r, String waitingReason) {
         // from acceptance, like the deadline and the ritual_completion event; so far, while it runs
@@ -22,7 +23,8 @@ public record RitualView(UUID ritualId, RitualStatus status, int stepsTotal, int
         return new RitualView(r.id(), r.status(), r.stepsTotal(), r.stepsCompleted(), r.stepsSkipped(), r.currentStep(),
                 r.mantra(), r.participants(), r.priority(), r.stepTimeoutSeconds(), r.maxAttempts(),
                 harmony(r.ucfBefore()), harmony(r.ucfAfter()), r.ucfBefore(), r.ucfAfter(), duration, r.createdAt(),
-                r.startedAt(), r.finishedAt(), r.deadlineAt(), r.lastProgressAt(), waitingReason, r.failureReason());
+                r.startedAt(), r.finishedAt(), r.deadlineAt(), r.lastProgressAt(), waitingReason, r.failureReason(),
+                r.input(), r.heartbeatTimeoutSeconds(), r.requiredCapabilities());
     }
 
     private static Double harmony(Map<String, Object> ucf) {

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Size;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.util.List;
+import java.util.Map;
 
 /** Body of {@code POST /api/rituals}; every field is optional and {@code {}} means all defaults. */
 @Schema(description = "A ritual to start; every field is optional")
@@ -42,5 +43,17 @@ public record StartRitualRequest(
 
         @Schema(description = "expected duration (feeds estimated_completion)")
         @Min(value = 1, message = "must be at least 1") @Max(value = 1440, message = "must be at most 1440")
-        Integer durationMinutes) {
+        Integer durationMinutes,
+
+        @Schema(description = "a JSON object of at most 16 KiB that every lease of this ritual carries")
+        Map<String, Object> input,
+
+        @Schema(description = "a step attempt not completed and not heartbeated for this long is lost; at most the step"
+                + " timeout; absent: no step heartbeats needed")
+        @Min(value = 1, message = "must be at least 1") @Max(value = 3600, message = "must be at most 3600")
+        Integer heartbeatTimeoutSeconds,
+
+        @Schema(description = "capabilities an agent must have declared (all of them) to lease this ritual's steps")
+        @Size(max = 32, message = "must list at most 32 capabilities")
+        List<@NotBlank(message = "must not be blank") @Size(max = 64, message = "must be at most 64 characters") String> requiredCapabilities) {
 }

@@ -141,8 +141,15 @@ public class StepLeases {
                 });
     }
 
+    /** A step heartbeat: the lease goes on, or 404/403/409 say why not (409: stop the work). */
+    public Uni<RitualStore.Beat> heartbeat(Caller caller, UUID ritualId, int step, UUID token, JsonObject progress) {
+        return store.heartbeat(new RitualStore.Heartbeat(ritualId, step, token, caller.isAgent() ? caller.agentId() : null,
+                        clock.instant(), progress))
+                .onItem().ifNull().switchTo(() -> refusal(caller, ritualId, step, token));
+    }
+
     /**
-     * Explains why a completion or failure changed nothing: 404 for an unknown step, 403 for another agent's
+     * Explains why a completion, failure or heartbeat changed nothing: 404 for an unknown step, 403 for another agent's
      * lease, 409 for everything the state forbids (stale token, already completed, ritual over).
      */
     private <T> Uni<T> refusal(Caller caller, UUID ritualId, int step, UUID token) {
@@ -157,6 +164,10 @@ public class StepLeases {
             }
             if (!state.ritualStatus().live()) {
                 throw ProblemException.conflict("ritual is " + state.ritualStatus() + "; its leases are void");
+            }
+            if (presented && s.heartbeatDueAt() != null && !s.heartbeatDueAt().toInstant().isAfter(clock.instant())) {
+                throw ProblemException.conflict("the lease of step " + step + " missed its heartbeat, due at "
+                        + s.heartbeatDueAt());
             }
             if (presented) {
                 // the hard start-to-close timeout: the sweep is about to count this attempt as lost

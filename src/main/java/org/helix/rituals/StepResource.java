@@ -5,6 +5,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.json.JsonObject;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -13,12 +14,14 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.helix.platform.JsonBounds;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.platform.security.Roles;
 import org.helix.ucf.Ucf;
 
+import java.time.OffsetDateTime;
 import java.util.Map;
 import java.util.UUID;
 
@@ -35,6 +38,15 @@ public class StepResource {
     }
 
     public record Failed(UUID ritualId, int step, StepStatus status, int attempt, RitualStatus ritualStatus) {
+    }
+
+    /** The lease goes on until {@code lease_expires_at} at the latest; the next heartbeat is due by {@code heartbeat_due_at}. */
+    public record StepHeartbeat(OffsetDateTime leaseExpiresAt, OffsetDateTime heartbeatDueAt) {
+    }
+
+    /** {@code progress}: how far the work got, shown on the step while it runs. */
+    public record StepHeartbeatRequest(@NotNull(message = "is required") UUID leaseToken,
+                                       Map<String, Object> progress) {
     }
 
     private final StepLeases leases;
@@ -55,7 +67,7 @@ public class StepResource {
         }
         JsonObject output = new JsonObject();
         if (request.output() != null) {
-            output.put("output", new JsonObject(request.output()));
+            output.put("output", JsonBounds.bounded("output", request.output(), JsonBounds.DATA_BYTES));
         }
         if (request.ucf() != null) {
             request.ucf().forEach((metric, value) -> {
@@ -69,6 +81,23 @@ public class StepResource {
                         output.isEmpty() ? null : output, Boolean.TRUE.equals(request.leaseNext()))
                 .map(c -> new Completed(c.ritualId(), c.step(), StepStatus.COMPLETED, c.stepsCompleted(), c.stepsTotal(),
                         c.ritualCompleted() ? RitualStatus.COMPLETED : RitualStatus.RUNNING, c.nextLease()));
+    }
+
+    @POST
+    @Path("heartbeat")
+    @Operation(summary = "Heartbeat a leased step: the work goes on (409: the lease is gone, stop the work)",
+            description = "In a ritual with heartbeat_timeout_seconds an attempt neither completed nor heartbeated that"
+                    + " long is lost (reason heartbeat_timeout). progress (a JSON object of at most 4 KiB) is shown on the"
+                    + " step while it runs.")
+    public Uni<StepHeartbeat> heartbeat(@PathParam("id") String id, @PathParam("n") String n,
+                                        @Valid StepHeartbeatRequest request) {
+        if (request == null) {
+            throw ProblemException.badRequest("a JSON body with lease_token is required");
+        }
+        JsonObject progress = JsonBounds.bounded("progress", request.progress(), JsonBounds.PROGRESS_BYTES);
+        return leases.heartbeat(Caller.of(identity), Params.uuid("ritual", id), Params.step(n), request.leaseToken(),
+                        progress)
+                .map(beat -> new StepHeartbeat(beat.leaseExpiresAt(), beat.heartbeatDueAt()));
     }
 
     @POST

@@ -78,25 +78,28 @@ public class Sweeps {
     }
 
     public Uni<Outcome> sweep() {
-        return expiredLeases(0, 0).flatMap(leases -> deadlines(0, 0)
+        return timedOut(0, 0, false).flatMap(expired -> timedOut(0, expired, true)).flatMap(leases -> deadlines(0, 0)
                 .flatMap(rituals -> store.release(clock.instant(), config.sweep().batchSize())
                         .flatMap(ignored -> nudge()).replaceWith(new Outcome(leases, rituals))));
     }
 
-    private Uni<Integer> expiredLeases(int batches, int total) {
+    /** Leases past their hard timeout or, with {@code heartbeats}, past their step heartbeat: lost attempts. */
+    private Uni<Integer> timedOut(int batches, int total, boolean heartbeats) {
         int batch = config.sweep().batchSize();
         Instant now = clock.instant();
-        return store.lose(new RitualStore.Expired(now, batch), LostAttempt.Cause.TIMEOUT, null, true, now)
-                .flatMap(lost -> {
-                    if (!lost.isEmpty()) {
-                        events.committed();
-                        waiters.ready(lost);
-                        LOG.debugf("%d expired lease(s) lost", lost.size());
-                    }
-                    return lost.size() == batch && batches + 1 < MAX_BATCHES
-                            ? expiredLeases(batches + 1, total + lost.size())
-                            : Uni.createFrom().item(total + lost.size());
-                });
+        Uni<java.util.List<RitualStore.Lost>> lose = heartbeats
+                ? store.lose(new RitualStore.HeartbeatMissed(now, batch), LostAttempt.Cause.HEARTBEAT_TIMEOUT, null, true, now)
+                : store.lose(new RitualStore.Expired(now, batch), LostAttempt.Cause.TIMEOUT, null, true, now);
+        return lose.flatMap(lost -> {
+            if (!lost.isEmpty()) {
+                events.committed();
+                waiters.ready(lost);
+                LOG.debugf("%d lease(s) lost to %s", lost.size(), heartbeats ? "missed heartbeats" : "their timeout");
+            }
+            return lost.size() == batch && batches + 1 < MAX_BATCHES
+                    ? timedOut(batches + 1, total + lost.size(), heartbeats)
+                    : Uni.createFrom().item(total + lost.size());
+        });
     }
 
     private Uni<Integer> deadlines(int batches, int total) {

@@ -38,8 +38,16 @@ public enum Transition {
             List.of(new Move<>(EnumSet.of(StepStatus.LEASED), StepStatus.COMPLETED),
                     new Move<>(EnumSet.of(StepStatus.PENDING), StepStatus.READY),
                     new Move<>(EnumSet.of(StepStatus.PENDING), StepStatus.LEASED)),
-            "ritual RUNNABLE; the step LEASED under the presented token, to this agent, not yet expired",
+            "ritual RUNNABLE; the step LEASED under the presented token, to this agent, neither expired nor past its"
+                    + " heartbeat",
             Attempts.ONE_MORE, EventType.RITUAL_PROGRESS),
+
+    HEARTBEAT("the agent holding a lease reports it is still at work (and how far it got); in a ritual with a"
+            + " heartbeat timeout the next heartbeat is due that long after",
+            List.of(),
+            List.of(new Move<>(EnumSet.of(StepStatus.LEASED), StepStatus.LEASED)),
+            "ritual RUNNABLE; the step LEASED under the presented token, to this agent, neither expired nor past its"
+                    + " heartbeat", Attempts.NONE, null),
 
     FINISH("the last step is done: the ritual completes and moves the UCF, in the same transaction",
             List.of(new Move<>(LIVE, RitualStatus.COMPLETED)),
@@ -47,8 +55,8 @@ public enum Transition {
             "ritual LIVE and every step COMPLETED or SKIPPED; the status guard makes the UCF effect happen once",
             Attempts.NONE, EventType.RITUAL_COMPLETION),
 
-    LOSE("a lease ends without a completion: the agent failed it, it expired, its agent went offline, registered"
-            + " again, left, or was reinitialised",
+    LOSE("a lease ends without a completion: the agent failed it, it expired, its heartbeat was missed, its agent"
+            + " went offline, registered again, left, or was reinitialised",
             List.of(new Move<>(RUNNABLE, RitualStatus.STALLED)),
             List.of(new Move<>(EnumSet.of(StepStatus.LEASED), StepStatus.READY),
                     new Move<>(EnumSet.of(StepStatus.LEASED), StepStatus.FAILED)),

@@ -16,8 +16,14 @@ final class WaitingReasons {
     private WaitingReasons() {
     }
 
+    /**
+     * @param participants the status of each named participant
+     * @param onlineAgents agents not OFFLINE (consulted when the ritual names no participants)
+     * @param capableAgents agents not OFFLINE that may lease its steps given its required capabilities (consulted
+     *                      when it requires any)
+     */
     static String of(RitualRows.RitualRow ritual, RitualRows.StepRow step, Map<String, AgentStatus> participants,
-                     long onlineAgents, Instant now) {
+                     long onlineAgents, long capableAgents, Instant now) {
         if (ritual.status() == RitualStatus.STALLED) {
             return "waiting for an operator: " + ritual.failureReason();
         }
@@ -25,6 +31,11 @@ final class WaitingReasons {
             return null;
         }
         int n = step.number();
+        if (step.status() == StepStatus.LEASED && step.heartbeatDueAt() != null
+                && step.heartbeatDueAt().toInstant().isBefore(now)) {
+            return "the lease of step " + n + " held by " + step.agentName() + " missed its heartbeat, due at "
+                    + step.heartbeatDueAt() + "; it is about to be offered again";
+        }
         if (step.status() == StepStatus.LEASED) {
             return step.leaseExpiresAt().toInstant().isBefore(now)
                     ? "the lease of step " + n + " held by " + step.agentName() + " expired at " + step.leaseExpiresAt()
@@ -43,6 +54,10 @@ final class WaitingReasons {
         }
         if (names.isEmpty() && onlineAgents == 0) {
             return "no agent is online to lease step " + n;
+        }
+        if (!ritual.requiredCapabilities().isEmpty() && capableAgents == 0) {
+            return "no online agent" + (names.isEmpty() ? "" : " among the participants") + " has the required capabilities "
+                    + String.join(", ", ritual.requiredCapabilities());
         }
         Duration waiting = Duration.between(step.readyAt().toInstant(), now);
         if (waiting.toSeconds() > ritual.stepTimeoutSeconds()) {

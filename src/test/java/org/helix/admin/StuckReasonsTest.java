@@ -16,7 +16,7 @@ class StuckReasonsTest {
     private static StuckRituals.Current current(RitualStatus status, String stepStatus, int attempt, Instant readyAt,
                                                 Instant leaseExpiresAt, List<String> participants, long participantsAlive,
                                                 long agentsAlive, Instant deadline) {
-        return new StuckRituals.Current(status, 9, stepStatus, attempt, "Kael", readyAt, leaseExpiresAt, 30,
+        return new StuckRituals.Current(status, 9, stepStatus, attempt, "Kael", readyAt, leaseExpiresAt, null, 30,
                 status == RitualStatus.STALLED ? "step 9 failed after 3 attempt(s): broken bell" : null, "broken bell",
                 participants, participantsAlive, agentsAlive, deadline);
     }

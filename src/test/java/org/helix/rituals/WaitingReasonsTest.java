@@ -19,17 +19,27 @@ class WaitingReasonsTest {
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
 
     private static RitualRows.RitualRow ritual(RitualStatus status, List<String> participants) {
+        return ritual(status, participants, List.of());
+    }
+
+    private static RitualRows.RitualRow ritual(RitualStatus status, List<String> participants, List<String> required) {
         OffsetDateTime created = NOW.minusSeconds(600).atOffset(ZoneOffset.UTC);
         return new RitualRows.RitualRow(UUID.randomUUID(), status, 108, 4, 0, 5, "Om", participants, "normal", 30, 3,
                 null, "key:test", created, created, null, created.plusSeconds(1200), created, null, null,
-                status == RitualStatus.STALLED ? "step 5 failed after 3 attempt(s): broken bell" : null);
+                status == RitualStatus.STALLED ? "step 5 failed after 3 attempt(s): broken bell" : null, null, required,
+                null);
     }
 
     private static RitualRows.StepRow step(StepStatus status, int attempt, Instant readyAt, Instant leaseExpiresAt,
                                            UUID reservedFor) {
+        return step(status, attempt, readyAt, leaseExpiresAt, reservedFor, null);
+    }
+
+    private static RitualRows.StepRow step(StepStatus status, int attempt, Instant readyAt, Instant leaseExpiresAt,
+                                           UUID reservedFor, Instant heartbeatDueAt) {
         return new RitualRows.StepRow(UUID.randomUUID(), 5, status, attempt, at(readyAt), null,
                 status == StepStatus.LEASED ? "Kael" : null, null, null, at(leaseExpiresAt), null, null, null, null,
-                reservedFor);
+                reservedFor, null, at(heartbeatDueAt));
     }
 
     private static OffsetDateTime at(Instant instant) {
@@ -38,7 +48,7 @@ class WaitingReasonsTest {
 
     private static String reason(RitualRows.RitualRow r, RitualRows.StepRow s, Map<String, AgentStatus> statuses,
                                  long online) {
-        return WaitingReasons.of(r, s, statuses, online, NOW);
+        return WaitingReasons.of(r, s, statuses, online, 1, NOW);
     }
 
     @Test
@@ -77,6 +87,22 @@ class WaitingReasonsTest {
         assertTrue(offline.equals("all participants are offline: Kael, Vega"), offline);
         String nobody = reason(ritual(RitualStatus.RUNNING, List.of()), ready, Map.of(), 0);
         assertTrue(nobody.equals("no agent is online to lease step 5"), nobody);
+    }
+
+    @Test
+    void aMissedStepHeartbeatIsAboutToCostTheAttempt() {
+        String why = reason(ritual(RitualStatus.RUNNING, List.of()),
+                step(StepStatus.LEASED, 1, NOW.minusSeconds(10), NOW.plusSeconds(20), null, NOW.minusSeconds(1)), Map.of(), 1);
+        assertTrue(why.contains("missed its heartbeat") && why.contains("about to be offered again"), why);
+    }
+
+    @Test
+    void noCapableAgentIsNamedWithTheCapabilitiesMissing() {
+        RitualRows.StepRow ready = step(StepStatus.READY, 0, NOW.minusSeconds(1), null, null);
+        String why = WaitingReasons.of(ritual(RitualStatus.RUNNING, List.of(), List.of("gpu", "incense")), ready,
+                Map.of(), 3, 0, NOW);
+        assertTrue(why.equals("no online agent has the required capabilities gpu, incense"), why);
+        assertNull(WaitingReasons.of(ritual(RitualStatus.RUNNING, List.of(), List.of("gpu")), ready, Map.of(), 3, 1, NOW));
     }
 
     @Test

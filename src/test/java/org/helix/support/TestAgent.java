@@ -28,6 +28,11 @@ public final class TestAgent {
         return new TestAgent(name, UUID.fromString(r.path("agent_id")), r.path("token"));
     }
 
+    /** An agent a test registered itself. */
+    public static TestAgent of(String name, UUID id, String token) {
+        return new TestAgent(name, id, token);
+    }
+
     public io.restassured.specification.RequestSpecification call() {
         return Api.as(token);
     }
