@@ -50,7 +50,9 @@ public class Driver {
 
     /**
      * Usage: java Driver.java <base-url> <agent-key> <admin-key> <app-pid> <steps> <R>...
-     * Runs an unreported warm-up round, then one round per R (agents = min(R, 64)); one result line per round.
+     * Runs an unreported warm-up round, then one round per R (agents = min(R, 64)); one result line per round, with
+     * the CPU per step of the service, of PostgreSQL (the cluster whose postmaster's pid is in BENCH_PG_PID) and of
+     * this driver.
      */
     public static void main(String[] args) throws Exception {
         URI base = URI.create(args[0]);
@@ -62,13 +64,23 @@ public class Driver {
         int steps = Integer.parseInt(args[4]);
         List<String[]> identities = register(agentKey, 64);
         round(identities.subList(0, 50), adminKey, 50, steps); // warm-up: the JIT compiles both sides' hot paths
+        long driverPid = ProcessHandle.current().pid();
+        long postmaster = Long.parseLong(System.getenv().getOrDefault("BENCH_PG_PID", "-1"));
         for (int i = 5; i < args.length; i++) {
             int rituals = Integer.parseInt(args[i]);
             truncate();
-            double cpu = cpuSeconds(appPid);
+            double app = cpuSeconds(appPid), driver = cpuSeconds(driverPid), pg = clusterCpuSeconds(postmaster);
+            double machine = machineBusySeconds();
             String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps);
-            System.out.printf("R=%d agents=%d %s app_cpu_s=%.1f app_rss_mb=%d%n", rituals, Math.min(rituals, 64), result,
-                    cpuSeconds(appPid) - cpu, rssMb(appPid));
+            machine = machineBusySeconds() - machine;
+            app = cpuSeconds(appPid) - app;
+            driver = cpuSeconds(driverPid) - driver;
+            pg = postmaster < 0 ? Double.NaN : clusterCpuSeconds(postmaster) - pg;
+            int done = Math.max(1, completed.get());
+            System.out.printf("R=%d agents=%d %s app_cpu_s=%.1f app_rss_mb=%d app_cpu_us_per_step=%.0f "
+                            + "pg_cpu_us_per_step=%.0f driver_cpu_us_per_step=%.0f machine_cpu_us_per_step=%.0f%n", rituals,
+                    Math.min(rituals, 64), result, app, rssMb(appPid), app * 1e6 / done, pg * 1e6 / done, driver * 1e6 / done,
+                    machine * 1e6 / done);
         }
     }
 
@@ -137,9 +149,54 @@ public class Driver {
         psql.waitFor();
     }
 
-    static double cpuSeconds(long pid) throws IOException {
-        String[] stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat")).split(" ");
-        return (Long.parseLong(stat[13]) + Long.parseLong(stat[14])) / 100.0;
+    static final double TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+    /** utime, stime, cutime, cstime of a process from /proc, in ticks; zeros when it is gone. */
+    static long[] times(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            // the command name may hold spaces: the fields that follow start after its closing parenthesis
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new long[]{Long.parseLong(f[11]), Long.parseLong(f[12]), Long.parseLong(f[13]), Long.parseLong(f[14])};
+        } catch (IOException | RuntimeException gone) {
+            return new long[4];
+        }
+    }
+
+    static double cpuSeconds(long pid) {
+        long[] t = times(pid);
+        return (t[0] + t[1]) / TICKS_PER_SECOND;
+    }
+
+    /**
+     * The whole PostgreSQL cluster's CPU so far: the postmaster, every live child (backends, autovacuum, WAL writer,
+     * checkpointer, ...), and the children that have exited, which the postmaster has reaped into its cumulative
+     * children times. The difference of two readings is the cluster's CPU in between, backends that started or
+     * ended in between included, and nothing of another cluster on the machine. (Same method in
+     * bench/dbscheduler/src/main/java/org/helix/bench/DbSchedulerBench.java.)
+     */
+    static double clusterCpuSeconds(long postmaster) {
+        long[] pm = times(postmaster);
+        long ticks = pm[0] + pm[1] + pm[2] + pm[3];
+        for (ProcessHandle child : ProcessHandle.of(postmaster).map(p -> p.children().toList()).orElse(List.of())) {
+            long[] t = times(child.pid());
+            ticks += t[0] + t[1];
+        }
+        return ticks / TICKS_PER_SECOND;
+    }
+
+    /** CPU time the whole machine has spent busy so far (all cores; /proc/stat: everything but idle and iowait). */
+    static double machineBusySeconds() {
+        try {
+            String[] f = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = 0;
+            for (int i : new int[]{1, 2, 3, 6, 7}) { // user nice system irq softirq (not steal: another guest's)
+                busy += Long.parseLong(f[i]);
+            }
+            return busy / TICKS_PER_SECOND;
+        } catch (IOException | RuntimeException unreadable) {
+            return Double.NaN;
+        }
     }
 
     static long rssMb(long pid) throws IOException {
