@@ -122,6 +122,32 @@ class AgentSdkTest {
         Api.ritual(ritual).then().body("steps_completed", equalTo(12));
     }
 
+    /**
+     * The toolkit end to end: the handler sees the ritual's input and the previous step's output; a step that takes
+     * longer than the ritual's heartbeat timeout survives because the SDK heartbeats it, with the progress it
+     * reported; only an agent with the required capability gets the steps.
+     */
+    @Test
+    void inputPreviousOutputAndStepHeartbeatsReachTheHandlerThroughTheSdk() throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        HelixAgent agent = start(agent("sdk-toolkit", step -> {
+            seen.add(step.step() + " " + step.input().path("city").asText() + " " + step.previousOutput().path("rung"));
+            if (step.step() == 2) {
+                step.reportProgress(Map.of("verses", 54));
+                Thread.sleep(3_000); // longer than the 1 s heartbeat timeout: only the SDK's step heartbeats save it
+            }
+            return Map.of("rung", step.step());
+        }).capabilities(List.of("incense")));
+        UUID ritual = Api.startRitual(Map.of("steps", 3, "input", Map.of("city", "Varanasi"),
+                "step_timeout_seconds", 30, "heartbeat_timeout_seconds", 1, "required_capabilities", List.of("incense")));
+
+        awaitStatus(ritual, "COMPLETED");
+        assertEquals(List.of("1 Varanasi ", "2 Varanasi 1", "3 Varanasi 2"), seen);
+        Api.admin().get("/api/rituals/" + ritual + "/steps").then().body("steps[1].attempt", equalTo(1))
+                .body("steps[1].output.rung", equalTo(2));
+        assertTrue(dropped.isEmpty(), "nothing lost to a missed heartbeat: " + dropped);
+    }
+
     @Test
     void anOperatorRevokingTheLeaseCancelsTheRunningHandlerAndItsResultIsDropped() throws Exception {
         List<String> cancelled = new CopyOnWriteArrayList<>();
