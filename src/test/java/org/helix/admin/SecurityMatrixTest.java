@@ -75,6 +75,7 @@ class SecurityMatrixTest {
                 new Endpoint("POST", a + "/lease?wait_seconds=0", null, 'L'),
                 new Endpoint("POST", r + "/steps/1/complete", token, 'S'),
                 new Endpoint("POST", r + "/steps/1/fail", token, 'S'),
+                new Endpoint("POST", r + "/steps/1/heartbeat", token, 'S'),
                 new Endpoint("GET", "/admin/rituals/stuck", null, 'A'),
                 new Endpoint("POST", "/admin/rituals/" + ritual + "/steps/1/retry", null, 'A'),
                 new Endpoint("POST", "/admin/rituals/" + ritual + "/steps/1/reassign", "{\"agent\": \"Matrix\"}", 'A'),
