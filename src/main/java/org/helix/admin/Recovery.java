@@ -70,12 +70,12 @@ public class Recovery {
 
     /** Takes the current step from whoever holds it: only {@code agent} may lease it next. */
     public Uni<Void> reassign(Caller caller, UUID ritual, int n, String agentName) {
-        return repair(caller, "step.reassign", ritual, n, (tx, before) -> agents.idOf(tx, agentName).flatMap(agent -> {
+        return repair(caller, "step.reassign", ritual, n, (tx, before) -> agents.byName(tx, agentName).flatMap(agent -> {
             if (agent == null) {
                 throw ProblemException.invalid("agent", "unknown agent '" + agentName + "'");
             }
-            return Repairs.reassign(before, agent, agentName)
-                    ? store.offer(tx, before, agent, "reassigned to " + agentName + " by an operator", clock.instant())
+            return Repairs.reassign(before, agent.id(), agentName, agent.capabilities())
+                    ? store.offer(tx, before, agent.id(), "reassigned to " + agentName + " by an operator", clock.instant())
                     .replaceWith(true)
                     : Uni.createFrom().item(false);
         }));

@@ -6,6 +6,7 @@ import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.helix.platform.Db;
 import org.helix.rituals.RitualStatus;
+import org.helix.rituals.StepStatus;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -27,7 +28,7 @@ public class StuckRituals {
     public record Reason(String code, String detail) {
     }
 
-    public record Stuck(UUID ritualId, RitualStatus status, int currentStep, String stepStatus, String agent,
+    public record Stuck(UUID ritualId, RitualStatus status, int currentStep, StepStatus stepStatus, String agent,
                         int attempt, OffsetDateTime lastProgressAt, OffsetDateTime deadlineAt, List<Reason> reasons) {
     }
 
@@ -57,7 +58,7 @@ public class StuckRituals {
                     List<Stuck> stuck = new ArrayList<>();
                     for (Row row : rows) {
                         Current current = new Current(RitualStatus.valueOf(row.getString("status")),
-                                row.getInteger("current_step"), row.getString("step_status"), row.getInteger("attempt"),
+                                row.getInteger("current_step"), StepStatus.valueOf(row.getString("step_status")), row.getInteger("attempt"),
                                 row.getString("agent_name"), instant(row, "ready_at"), instant(row, "lease_expires_at"),
                                 instant(row, "heartbeat_due_at"),
                                 row.getInteger("step_timeout_seconds"), row.getString("failure_reason"),
@@ -77,7 +78,7 @@ public class StuckRituals {
     }
 
     /** A live ritual that made no progress for a while, and its current step, as the reasons need them. */
-    record Current(RitualStatus status, int step, String stepStatus, int attempt, String agent, Instant readyAt,
+    record Current(RitualStatus status, int step, StepStatus stepStatus, int attempt, String agent, Instant readyAt,
                    Instant leaseExpiresAt, Instant heartbeatDueAt, int stepTimeoutSeconds, String failureReason, String error,
                    List<String> participants, long participantsAlive, long agentsAlive, Instant deadlineAt) {
     }
@@ -90,14 +91,14 @@ public class StuckRituals {
             reasons.add(new Reason("attempts_exhausted", c.failureReason()
                     + (c.error() == null ? "" : " (last error: " + c.error() + ")")));
         }
-        if ("LEASED".equals(c.stepStatus()) && c.heartbeatDueAt() != null && c.heartbeatDueAt().isBefore(now)) {
+        if (c.stepStatus() == StepStatus.LEASED && c.heartbeatDueAt() != null && c.heartbeatDueAt().isBefore(now)) {
             reasons.add(new Reason("heartbeat_missed", "the lease of step " + step + " held by " + c.agent()
                     + " missed its heartbeat, due at " + ts(c.heartbeatDueAt())));
-        } else if ("LEASED".equals(c.stepStatus()) && c.leaseExpiresAt().isBefore(now)) {
+        } else if (c.stepStatus() == StepStatus.LEASED && c.leaseExpiresAt().isBefore(now)) {
             reasons.add(new Reason("lease_expired", "the lease of step " + step + " held by " + c.agent()
                     + " expired at " + ts(c.leaseExpiresAt())));
         }
-        if ("READY".equals(c.stepStatus()) && c.attempt() > 0
+        if (c.stepStatus() == StepStatus.READY && c.attempt() > 0
                 && c.readyAt().plusSeconds(c.stepTimeoutSeconds()).isBefore(now)) {
             reasons.add(new Reason("expired_lease_not_taken", "step " + step + " lost attempt " + c.attempt()
                     + " (" + c.error() + ") and nobody has leased it since " + ts(c.readyAt())));

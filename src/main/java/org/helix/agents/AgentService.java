@@ -221,9 +221,19 @@ public class AgentService {
     }
 
     /** The id of the agent with this name, inside the caller's transaction (null: none). */
-    public Uni<UUID> idOf(io.vertx.mutiny.sqlclient.SqlConnection tx, String name) {
-        return tx.preparedQuery("select id from agent where name = $1").execute(Tuple.of(name))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getUUID("id"));
+    /** An agent as an operator names it: its id and the capabilities it declared. */
+    public record Named(UUID id, List<String> capabilities) {
+    }
+
+    public Uni<Named> byName(io.vertx.mutiny.sqlclient.SqlConnection tx, String name) {
+        return tx.preparedQuery("select id, capabilities from agent where name = $1").execute(Tuple.of(name))
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    Row row = rows.iterator().next();
+                    return new Named(row.getUUID("id"), List.of(row.getArrayOfStrings("capabilities")));
+                });
     }
 
     /** Agents not OFFLINE that declared every one of {@code capabilities} (and are participants, if any are named). */

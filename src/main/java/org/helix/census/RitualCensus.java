@@ -19,7 +19,7 @@ import static org.helix.platform.Time.ts;
 
 /**
  * Keeps the ritual counts cheap and the operators' gauges current. The database appends a delta for every change
- * of a ritual's status (V3 migration); this folds the deltas into {@code ritual_count} so that what a reader sums
+ * of a ritual's status (V4__retention_and_counts.sql); this folds the deltas into {@code ritual_count} so that what a reader sums
  * stays a handful of rows however long the service runs, then sets {@code helix_rituals{status}} and
  * {@code helix_rituals_stuck} from them.
  */
@@ -59,7 +59,8 @@ public class RitualCensus {
                 .invoke(counts -> counts.forEach((status, n) -> rituals(status.toUpperCase(Locale.ROOT), n)))
                 .flatMap(v -> db.query("""
                                 select count(*) as n from ritual
-                                where status in ('PENDING', 'RUNNING', 'STALLED') and last_progress_at < $1""",
+                                where status in (%s) and last_progress_at < $1""".formatted(
+                                RitualStatus.sql(RitualStatus.LIVE)),
                         Tuple.of(ts(clock.instant().minus(STUCK_AFTER)))))
                 .invoke(rows -> stuck(rows.iterator().next().getLong("n")))
                 .replaceWithVoid();

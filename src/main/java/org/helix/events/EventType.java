@@ -1,6 +1,6 @@
 package org.helix.events;
 
-/** The kinds of live events (DESIGN.md section 3); the wire name is the lower-case name. */
+/** The kinds of live events (the README's live events section); the wire name is the lower-case name. */
 public enum EventType {
     UCF_UPDATE, AGENT_STATE_CHANGE, RITUAL_PROGRESS, RITUAL_COMPLETION, RITUAL_FAILED, RITUAL_TIMEOUT, ALERT;
 

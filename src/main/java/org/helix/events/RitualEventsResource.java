@@ -3,7 +3,6 @@ package org.helix.events;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -18,12 +17,12 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.helix.platform.Db;
 import org.helix.platform.HelixConfig;
 import org.helix.platform.Params;
 import org.helix.platform.ProblemException;
 import org.helix.platform.security.Caller;
 import org.helix.platform.security.Roles;
+import org.helix.rituals.RitualQueries;
 
 import java.util.Map;
 import java.util.Set;
@@ -39,16 +38,16 @@ import java.util.UUID;
 public class RitualEventsResource {
 
     private final EventHub hub;
-    private final Db db;
+    private final RitualQueries rituals;
     private final Vertx vertx;
     private final HelixConfig config;
     private final StreamQuota quota;
     private final SecurityIdentity identity;
 
-    public RitualEventsResource(EventHub hub, Db db, Vertx vertx, HelixConfig config, StreamQuota quota,
+    public RitualEventsResource(EventHub hub, RitualQueries rituals, Vertx vertx, HelixConfig config, StreamQuota quota,
                                 SecurityIdentity identity) {
         this.hub = hub;
-        this.db = db;
+        this.rituals = rituals;
         this.vertx = vertx;
         this.config = config;
         this.quota = quota;
@@ -71,8 +70,8 @@ public class RitualEventsResource {
         }
         String principal = Caller.of(identity).principal();
         int max = config.session().maxSsePerPrincipal();
-        return db.query("select 1 from ritual where id = $1", Tuple.of(ritual)).flatMap(rows -> {
-            if (rows.size() == 0) {
+        return rituals.exists(ritual).flatMap(exists -> {
+            if (!exists) {
                 throw ProblemException.notFound("no ritual " + ritual);
             }
             if (!quota.acquire(principal, max)) {

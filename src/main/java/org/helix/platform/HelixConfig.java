@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
-/** Every duration and bound of the service; defaults are the design's (DESIGN.md section 4). */
+/** Every duration and bound of the service; the README's configuration section lists them with their defaults. */
 @ConfigMapping(prefix = "helix")
 public interface HelixConfig {
 

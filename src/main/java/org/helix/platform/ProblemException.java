@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A domain failure that the client should see as a specific status. Subclasses name what happened;
- * the one mapper in {@link ProblemMappers} turns them into problem+json.
+ * A domain failure that the client should see as a specific status; the factory methods name the status, the
+ * detail says what happened. The one mapper in {@link ProblemMappers} turns them into problem+json.
  */
 public class ProblemException extends RuntimeException {
 

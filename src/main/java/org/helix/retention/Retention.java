@@ -13,6 +13,7 @@ import org.helix.platform.HelixConfig;
 import org.helix.platform.Metrics;
 import org.helix.platform.Periodic;
 import org.helix.platform.SweepsDisabled;
+import org.helix.rituals.RitualStatus;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
@@ -33,7 +34,7 @@ import static org.helix.platform.Time.ts;
  * <p>Deletes rather than time-partitioned tables: a ritual's age is known only when it finishes, and a finished
  * ritual can be resumed (FAILED, TIMED_OUT), so no partition of {@code ritual} or {@code step} ever holds only
  * deletable rows; partitioning them would also put the partition key into every key and foreign key the hot path
- * uses. The purge instead deletes small batches, oldest first, through partial indexes (V3 migration).
+ * uses. The purge instead deletes small batches, oldest first, through partial indexes (V4__retention_and_counts.sql).
  *
  * <p>Safe on every replica at once, and cheap for the hot path: a batch locks its rows with SKIP LOCKED (a row
  * some transition holds is left for a later pass), one batch of a kind runs at a time in the whole cluster (a
@@ -49,7 +50,7 @@ public class Retention {
     static final int RITUALS_PER_BATCH = 50;
     static final int ROWS_PER_BATCH = 1_000;
 
-    private static final String FINISHED = "('COMPLETED', 'FAILED', 'TIMED_OUT', 'CANCELLED')";
+    private static final String FINISHED = "(" + RitualStatus.sql(RitualStatus.ENDED) + ")";
 
     /**
      * An agent a live ritual still needs: named as a participant, or holding the reservation of an operator's
@@ -58,8 +59,9 @@ public class Retention {
      */
     private static final String AGENT_STILL_NEEDED = """
             exists (select 1 from ritual r join step s on s.ritual_id = r.id and s.number = r.current_step
-                    where r.status in ('PENDING', 'RUNNING', 'STALLED')
-                      and (a.name = any (r.participants) or s.reserved_for = a.id))""";
+                    where r.status in (%s)
+                      and (a.name = any (r.participants) or s.reserved_for = a.id))""".formatted(
+            RitualStatus.sql(RitualStatus.LIVE));
 
     /** The newest change before the cutoff: the value a history starting at the cutoff begins with. */
     private static final String UCF_BASELINE =

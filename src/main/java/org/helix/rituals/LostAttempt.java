@@ -18,7 +18,7 @@ public record LostAttempt(StepStatus status, int attempt, Instant readyAt, boole
     public enum Cause {
         FAILED(true, false, null, "failed"),
         TIMEOUT(true, true, "timeout", "timeout"),
-        HEARTBEAT_TIMEOUT(true, true, "heartbeat_timeout", "heartbeat timeout"),
+        HEARTBEAT_TIMEOUT(true, true, "heartbeat_timeout", "heartbeat_timeout"),
         AGENT_OFFLINE(true, true, "agent_offline", "agent offline"),
         RE_REGISTERED(true, true, "re_registered", "agent re-registered"),
         DEREGISTERED(false, false, "deregistered", "agent deregistered"),

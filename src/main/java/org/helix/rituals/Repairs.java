@@ -20,7 +20,7 @@ public final class Repairs {
 
     /** The ritual and its step {@code step} as they were before the repair (read under the ritual's lock). */
     public record Snapshot(UUID ritual, RitualStatus status, int currentStep, int stepsTotal, List<String> participants,
-                           int step, StepStatus stepStatus, int attempt, String agent, UUID reservedFor,
+                           List<String> requiredCapabilities, int step, StepStatus stepStatus, int attempt, String agent, UUID reservedFor,
                            OffsetDateTime readyAt, String error) {
 
         public JsonObject json() {
@@ -53,11 +53,17 @@ public final class Repairs {
         return true;
     }
 
-    /** REASSIGN to {@code agent} (named {@code agentName}). */
-    public static boolean reassign(Snapshot s, UUID agent, String agentName) {
+    /** REASSIGN to {@code agent} (named {@code agentName}, declaring {@code capabilities}). */
+    public static boolean reassign(Snapshot s, UUID agent, String agentName, List<String> capabilities) {
         requireCurrentAndLive(s);
         if (!s.participants().isEmpty() && !s.participants().contains(agentName)) {
             throw ProblemException.conflict(agentName + " is not a participant of this ritual");
+        }
+        List<String> missing = s.requiredCapabilities().stream().filter(c -> !capabilities.contains(c)).toList();
+        if (!missing.isEmpty()) {
+            // the lease would never match it: the step would wait, reserved, until the deadline
+            throw ProblemException.conflict(agentName + " lacks the ritual's required capabilities "
+                    + String.join(", ", missing));
         }
         if (agent.equals(s.reservedFor()) && s.stepStatus() == StepStatus.READY) {
             return false;

@@ -13,7 +13,7 @@ import java.util.UUID;
  * What {@code GET /api/rituals} narrows the list to. Indexes serve each condition: {@code status} and the keyset
  * walk {@code ritual_by_status} / {@code ritual_recent}, {@code since}/{@code until} bound that walk, {@code id_prefix}
  * is a range on the uuid. {@code agent} is checked on each ritual walked with one probe into {@code step_settled_by}
- * (V4__history_search.sql): a few milliseconds for an agent found in many rituals; for one found in few, a walk
+ * (V5__history_search.sql): a few milliseconds for an agent found in many rituals; for one found in few, a walk
  * through history (about 2 µs per ritual passed over) that {@code since} bounds.
  *
  * @param agent rituals that name the agent as a participant, or one of whose steps it settled (completed,
@@ -75,10 +75,10 @@ record RitualFilter(RitualStatus status, String agent, OffsetDateTime since, Off
         if (agent != null) {
             args.addValue(agent);
             String at = "$" + args.size();
-            // the step statuses are literals too: a partial index serves only a condition that visibly implies
-            // its predicate
+            // the step statuses are literals too: a partial index (step_settled_by) serves only a condition that
+            // visibly implies its predicate
             where.add("(" + at + " = any(r.participants) or exists (select 1 from step s where s.ritual_id = r.id"
-                    + " and s.agent_name = " + at + " and s.status in ('COMPLETED', 'FAILED', 'SKIPPED')))");
+                    + " and s.agent_name = " + at + " and s.status in (" + RitualStatus.sql(StepStatus.SETTLED) + ")))");
         }
         return where;
     }

@@ -97,9 +97,13 @@ public class RitualQueries {
                 });
     }
 
+    public Uni<Boolean> exists(UUID id) {
+        return db.query("select 1 from ritual where id = $1", Tuple.of(id)).map(rows -> rows.size() > 0);
+    }
+
     /**
      * How many rituals are in each status (every status present, zero if none): from the counts the database keeps
-     * (V3 migration; folded by org.helix.census.RitualCensus), so the cost does not grow with the ritual table.
+     * (V4__retention_and_counts.sql; folded by org.helix.census.RitualCensus), so the cost does not grow with the ritual table.
      */
     public Uni<Map<String, Long>> counts() {
         return db.query("""

@@ -182,8 +182,8 @@ final class RitualSql {
     static final String FINISHABLE = """
             select steps_total, steps_completed, created_at from ritual
             where id = $1 and status in (%s)
-              and not exists (select 1 from step where ritual_id = $1 and status not in ('COMPLETED', 'SKIPPED'))
-            for update""".formatted(RUNNABLE_SQL);
+              and not exists (select 1 from step where ritual_id = $1 and status not in (%s))
+            for update""".formatted(RUNNABLE_SQL, RitualStatus.sql(StepStatus.DONE));
 
     /** $1 ritual, $2 now, $3 ucf before, $4 ucf after, $5 the ritual_completion payload */
     static final String FINISH = """
@@ -311,7 +311,8 @@ final class RitualSql {
 
     /** $1 ritual, $2 step (null: the current one). The ritual locked for an operator's repair, with the step. */
     static final String SNAPSHOT = """
-            select r.status, r.current_step, r.steps_total, r.participants, s.number, s.status as step_status,
+            select r.status, r.current_step, r.steps_total, r.participants, r.required_capabilities, s.number,
+                   s.status as step_status,
                    s.attempt, s.agent_name, s.reserved_for, s.ready_at, s.error
             from ritual r left join step s on s.ritual_id = r.id and s.number = coalesce($2, r.current_step)
             where r.id = $1 for update of r""";

@@ -1,6 +1,5 @@
 package org.helix.rituals;
 
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -16,6 +15,8 @@ public enum RitualStatus {
     public static final Set<RitualStatus> RUNNABLE = EnumSet.of(PENDING, RUNNING);
     /** Still bound by its deadline: it may make progress or wait for an operator. */
     public static final Set<RitualStatus> LIVE = EnumSet.of(PENDING, RUNNING, STALLED);
+    /** Over: it will not change again unless an operator resumes it. */
+    public static final Set<RitualStatus> ENDED = EnumSet.of(COMPLETED, FAILED, TIMED_OUT, CANCELLED);
     /** Ended without its UCF effect; an operator may resume it. */
     public static final Set<RitualStatus> RESUMABLE = EnumSet.of(STALLED, FAILED, TIMED_OUT);
 
@@ -33,12 +34,12 @@ public enum RitualStatus {
         };
     }
 
-    /** {@code 'PENDING', 'RUNNING'}: a status set as an SQL list, so statements and enums cannot disagree. */
-    public static String sql(Set<RitualStatus> statuses) {
+    /**
+     * {@code 'PENDING', 'RUNNING'}: a status set as an SQL list (in declaration order), so statements and enums
+     * cannot disagree. The list is a literal in the statement's text, so a partial index whose predicate names
+     * the same statuses still serves it.
+     */
+    public static String sql(Set<? extends Enum<?>> statuses) {
         return statuses.stream().map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
-    }
-
-    static Set<RitualStatus> all() {
-        return EnumSet.copyOf(Arrays.asList(values()));
     }
 }

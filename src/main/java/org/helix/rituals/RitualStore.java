@@ -465,6 +465,7 @@ public class RitualStore {
             String stepStatus = row.getString("step_status");
             return new Repairs.Snapshot(ritual, RitualStatus.valueOf(row.getString("status")),
                     row.getInteger("current_step"), row.getInteger("steps_total"), RitualRows.strings(row, "participants"),
+                    RitualRows.strings(row, "required_capabilities"),
                     row.getInteger("number") == null ? 0 : row.getInteger("number"),
                     stepStatus == null ? null : StepStatus.valueOf(stepStatus),
                     row.getInteger("attempt") == null ? 0 : row.getInteger("attempt"), row.getString("agent_name"),

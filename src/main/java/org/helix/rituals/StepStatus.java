@@ -24,7 +24,7 @@ public enum StepStatus {
     }
 
     /** Done for good unless an operator resumes the ritual before it: the next step may run. */
-    public boolean done() {
-        return this == COMPLETED || this == SKIPPED;
-    }
+    public static final Set<StepStatus> DONE = EnumSet.of(COMPLETED, SKIPPED);
+    /** Settled by the agent that held it last: completed, failed for good, or skipped over its last attempt. */
+    public static final Set<StepStatus> SETTLED = EnumSet.of(COMPLETED, FAILED, SKIPPED);
 }

@@ -1,6 +1,7 @@
 package org.helix.admin;
 
 import org.helix.rituals.RitualStatus;
+import org.helix.rituals.StepStatus;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -16,7 +17,15 @@ class StuckReasonsTest {
     private static StuckRituals.Current current(RitualStatus status, String stepStatus, int attempt, Instant readyAt,
                                                 Instant leaseExpiresAt, List<String> participants, long participantsAlive,
                                                 long agentsAlive, Instant deadline) {
-        return new StuckRituals.Current(status, 9, stepStatus, attempt, "Kael", readyAt, leaseExpiresAt, null, 30,
+        return current(status, stepStatus, attempt, readyAt, leaseExpiresAt, null, participants, participantsAlive,
+                agentsAlive, deadline);
+    }
+
+    private static StuckRituals.Current current(RitualStatus status, String stepStatus, int attempt, Instant readyAt,
+                                                Instant leaseExpiresAt, Instant heartbeatDueAt, List<String> participants,
+                                                long participantsAlive, long agentsAlive, Instant deadline) {
+        return new StuckRituals.Current(status, 9, StepStatus.valueOf(stepStatus), attempt, "Kael", readyAt,
+                leaseExpiresAt, heartbeatDueAt, 30,
                 status == RitualStatus.STALLED ? "step 9 failed after 3 attempt(s): broken bell" : null, "broken bell",
                 participants, participantsAlive, agentsAlive, deadline);
     }
@@ -32,6 +41,11 @@ class StuckReasonsTest {
                 List.of(), 0, 2, far)));
         assertEquals(List.of("lease_expired"), codes(current(RitualStatus.RUNNING, "LEASED", 1, NOW.minusSeconds(60),
                 NOW.minusSeconds(5), List.of(), 0, 2, far)));
+        assertEquals(List.of("heartbeat_missed"), codes(current(RitualStatus.RUNNING, "LEASED", 1, NOW.minusSeconds(60),
+                NOW.plusSeconds(20), NOW.minusSeconds(2), List.of(), 0, 2, far)));
+        // a lease past both limits is reported once
+        assertEquals(List.of("heartbeat_missed"), codes(current(RitualStatus.RUNNING, "LEASED", 1, NOW.minusSeconds(60),
+                NOW.minusSeconds(5), NOW.minusSeconds(10), List.of(), 0, 2, far)));
         assertEquals(List.of("expired_lease_not_taken"), codes(current(RitualStatus.RUNNING, "READY", 1,
                 NOW.minusSeconds(31), null, List.of(), 0, 2, far)));
         assertEquals(List.of("participants_offline"), codes(current(RitualStatus.RUNNING, "READY", 0,

@@ -21,7 +21,7 @@ class RepairsTest {
 
     private static Repairs.Snapshot at(RitualStatus ritual, int current, int step, StepStatus status, Instant readyAt,
                                        UUID reservedFor, List<String> participants) {
-        return new Repairs.Snapshot(UUID.randomUUID(), ritual, current, 108, participants, step, status, 1, "Kael",
+        return new Repairs.Snapshot(UUID.randomUUID(), ritual, current, 108, participants, List.of(), step, status, 1, "Kael",
                 reservedFor, readyAt == null ? null : readyAt.atOffset(ZoneOffset.UTC), null);
     }
 
@@ -55,10 +55,24 @@ class RepairsTest {
 
     @Test
     void reassignNeedsAParticipantAndIsDoneOnceTheStepIsReservedForIt() {
-        assertTrue(Repairs.reassign(current(RitualStatus.RUNNING, StepStatus.LEASED), VEGA, "Vega"));
-        assertFalse(Repairs.reassign(at(RitualStatus.RUNNING, 7, 7, StepStatus.READY, NOW, VEGA, List.of()), VEGA, "Vega"));
+        assertTrue(Repairs.reassign(current(RitualStatus.RUNNING, StepStatus.LEASED), VEGA, "Vega", List.of()));
+        assertFalse(Repairs.reassign(at(RitualStatus.RUNNING, 7, 7, StepStatus.READY, NOW, VEGA, List.of()), VEGA, "Vega",
+                List.of()));
         assertEquals(409, conflict(() -> Repairs.reassign(at(RitualStatus.RUNNING, 7, 7, StepStatus.READY, NOW, null,
-                List.of("Kael")), VEGA, "Vega")));
+                List.of("Kael")), VEGA, "Vega", List.of())));
+    }
+
+    @Test
+    void reassignRefusesAnAgentWithoutTheRitualsRequiredCapabilities() {
+        Repairs.Snapshot s = current(RitualStatus.RUNNING, StepStatus.LEASED);
+        Repairs.Snapshot needsGpu = new Repairs.Snapshot(s.ritual(), s.status(), s.currentStep(), s.stepsTotal(),
+                s.participants(), List.of("gpu", "incense"), s.step(), s.stepStatus(), s.attempt(), s.agent(),
+                s.reservedFor(), s.readyAt(), s.error());
+        ProblemException refused = assertThrows(ProblemException.class,
+                () -> Repairs.reassign(needsGpu, VEGA, "Vega", List.of("incense")));
+        assertEquals(409, refused.status());
+        assertTrue(refused.getMessage().contains("gpu"), refused.getMessage());
+        assertTrue(Repairs.reassign(needsGpu, VEGA, "Vega", List.of("incense", "gpu", "bells")));
     }
 
     @Test

@@ -87,7 +87,7 @@ final class Beats {
         }
         HelixAgent.Session session = agent.session();
         inFlight = api.postAsync("/api/agents/" + session.agentId() + "/heartbeat", session.token(),
-                        Map.of("workload", agent.busy()))
+                        Map.of("workload", agent.workload()))
                 .whenComplete((reply, error) -> answered(session, reply, error));
     }
 

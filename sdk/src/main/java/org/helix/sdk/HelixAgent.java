@@ -95,6 +95,11 @@ public final class HelixAgent implements AutoCloseable {
         return running.size();
     }
 
+    /** The share of its concurrency at work now, 0..1: what the service means by {@code workload}. */
+    public double workload() {
+        return Math.min(1.0, (double) running.size() / config.concurrency);
+    }
+
     /**
      * Registers (retrying while the service cannot be reached, up to the start timeout), then starts the
      * heartbeat and the long-polls. Throws {@link HelixException} when the service refuses the key or the name.

@@ -118,6 +118,23 @@ class HelixAgentTest {
     }
 
     @Test
+    void workloadIsTheShareOfItsConcurrencyAtWork() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        start(builder(step -> {
+            release.await(5, TimeUnit.SECONDS);
+            return null;
+        }).concurrency(4));
+        stub.leases.add(StubService.lease(UUID.randomUUID(), 1));
+        // one handler of four at work: the service accepts 0..1 only, a count of handlers would be refused past 1
+        eventually("a heartbeat while the handler runs", () -> stub.calls("/heartbeat").stream()
+                .anyMatch(b -> b.body().path("workload").asDouble() == 0.25));
+        release.countDown();
+        eventually("completed", () -> completed.size() == 1);
+        assertTrue(stub.calls("/heartbeat").stream().allMatch(b -> b.body().path("workload").isNumber()
+                && b.body().path("workload").asDouble() >= 0 && b.body().path("workload").asDouble() <= 1));
+    }
+
+    @Test
     void anExplicitInstanceNameIsUsedAsItIs() throws Exception {
         HelixAgent agent = start(builder(step -> null).instanceName("echo-7").capabilities(List.of("gpu")));
         assertEquals("echo-7", agent.instanceName());
