@@ -16,6 +16,8 @@ import org.helix.platform.HelixConfig;
 import org.helix.platform.Logs;
 import org.helix.platform.Metrics;
 import org.helix.platform.ProblemException;
+import org.helix.platform.tracing.Tracing;
+import org.helix.platform.tracing.Tracing.Subject;
 import org.helix.ucf.UcfService;
 import org.jboss.logging.Logger;
 
@@ -45,13 +47,15 @@ public class RitualStore {
     private final UcfService ucf;
     private final Metrics metrics;
     private final Backoff backoff;
+    private final Tracing tracing;
 
-    public RitualStore(Db db, DbHealth health, UcfService ucf, Metrics metrics, HelixConfig config) {
+    public RitualStore(Db db, DbHealth health, UcfService ucf, Metrics metrics, HelixConfig config, Tracing tracing) {
         this.db = db;
         this.health = health;
         this.ucf = ucf;
         this.metrics = metrics;
         this.backoff = Backoff.of(config.retry());
+        this.tracing = tracing;
     }
 
     // --- CREATE -------------------------------------------------------------------------------------------------
@@ -80,7 +84,8 @@ public class RitualStore {
                 .addValue(r.maxAttempts()).addValue(r.expectedSeconds()).addValue(r.createdBy())
                 .addValue(ts(r.now())).addValue(ts(r.deadline())).addValue(r.input())
                 .addValue(r.requiredCapabilities().toArray(String[]::new)).addValue(r.heartbeatTimeoutSeconds());
-        return db.inTransaction(tx -> tx.preparedQuery(RitualSql.CREATE).execute(args).flatMap(created -> claim == null
+        return tracing.transition(Transition.CREATE.span(), Subject.of(r.id(), null, null), () -> db.inTransaction(tx -> tx
+                .preparedQuery(RitualSql.CREATE).execute(args).flatMap(created -> claim == null
                 ? Uni.createFrom().voidItem()
                 : tx.preparedQuery("""
                                 insert into idempotency_key (principal, key, request_hash, ritual_id, created_at)
@@ -90,7 +95,7 @@ public class RitualStore {
                             if (rows.rowCount() == 0) {
                                 throw new KeyTaken();
                             }
-                        }).replaceWithVoid()));
+                        }).replaceWithVoid())));
     }
 
     // --- LEASE --------------------------------------------------------------------------------------------------
@@ -100,12 +105,13 @@ public class RitualStore {
     }
 
     public Uni<List<Leased>> lease(UUID agentId, int epoch, int max, Instant now, Duration preferOther) {
-        return db.query(RitualSql.LEASE, Tuple.of(agentId, epoch, ts(now), (long) max, preferOther.toMillis()))
+        return tracing.transition(Transition.LEASE.span(), Subject.of(null, null, agentId), () -> db.query(RitualSql.LEASE,
+                        Tuple.of(agentId, epoch, ts(now), (long) max, preferOther.toMillis()))
                 .map(rows -> {
                     List<Leased> leased = new ArrayList<>(rows.size());
                     rows.forEach(row -> leased.add(new Leased(RitualRows.grant(row), row.getOffsetDateTime("ready_at"))));
                     return leased;
-                });
+                }), leased -> leased.stream().map(l -> Subject.of(l.grant().ritualId(), l.grant().step(), agentId)).toList());
     }
 
     // --- COMPLETE and FINISH ------------------------------------------------------------------------------------
@@ -128,6 +134,11 @@ public class RitualStore {
      * effect must commit with it. Null when the guard refused it.
      */
     public Uni<Completed> complete(Completion c, boolean lastStep) {
+        return tracing.transition(Transition.COMPLETE.span(), Subject.of(c.ritualId(), c.step(), c.agentId()),
+                () -> completeTraced(c, lastStep));
+    }
+
+    private Uni<Completed> completeTraced(Completion c, boolean lastStep) {
         Tuple args = Tuple.of(c.ritualId(), c.step(), c.leaseToken(), c.agentId(), ts(c.now()), c.output())
                 .addValue(c.eager());
         if (!lastStep) {
@@ -161,6 +172,10 @@ public class RitualStore {
      * @return true if this call completed the ritual
      */
     public Uni<Boolean> finish(SqlClient tx, UUID ritualId, Instant now) {
+        return tracing.transition(Transition.FINISH.span(), Subject.of(ritualId, null, null), () -> finishTraced(tx, ritualId, now));
+    }
+
+    private Uni<Boolean> finishTraced(SqlClient tx, UUID ritualId, Instant now) {
         return tx.preparedQuery(RitualSql.FINISHABLE).execute(Tuple.of(ritualId)).flatMap(rows -> {
             if (rows.size() == 0) {
                 return Uni.createFrom().item(false);
@@ -307,6 +322,14 @@ public class RitualStore {
     /** LOSE inside the caller's transaction. */
     public Uni<List<Lost>> lose(SqlConnection tx, Loss loss, LostAttempt.Cause cause, String reason, boolean retryable,
                                 Instant now) {
+        Subject subject = loss instanceof OfLease l ? Subject.of(l.ritualId(), l.step(), l.agentId())
+                : loss instanceof OfStep s ? Subject.of(s.ritualId(), s.step(), null) : null;
+        return tracing.transition(Transition.LOSE.span(), subject, () -> loseTraced(tx, loss, cause, reason, retryable, now),
+                lost -> lost.stream().map(l -> Subject.of(l.ritualId(), l.step(), l.agentId())).toList());
+    }
+
+    private Uni<List<Lost>> loseTraced(SqlConnection tx, Loss loss, LostAttempt.Cause cause, String reason,
+                                       boolean retryable, Instant now) {
         String why = reason == null ? cause.reason : reason;
         Instant reachableSince = health.reachableSince();
         return tx.preparedQuery(RitualSql.held(loss.condition(), loss.order(), loss.skipLocked())).execute(loss.args())
@@ -391,6 +414,11 @@ public class RitualStore {
 
     /** HEARTBEAT; null when the lease is no longer the presenter's (the guard refused it). */
     public Uni<Beat> heartbeat(Heartbeat h) {
+        return tracing.transition(Transition.HEARTBEAT.span(), Subject.of(h.ritualId(), h.step(), h.agentId()),
+                () -> heartbeatTraced(h));
+    }
+
+    private Uni<Beat> heartbeatTraced(Heartbeat h) {
         return db.query(RitualSql.HEARTBEAT, Tuple.of(h.ritualId(), h.step(), h.leaseToken(), h.agentId(), ts(h.now()),
                         h.progress()))
                 .map(rows -> {
@@ -410,19 +438,23 @@ public class RitualStore {
 
     /** CANCEL: one live ritual, by a client. */
     public Uni<List<Ended>> cancel(UUID ritualId, Instant now) {
-        return db.guarded(() -> end(db.pool(), RitualSql.END_ONE, ritualId, RitualStatus.CANCELLED,
-                EventType.RITUAL_PROGRESS, "cancelled", now));
+        return tracing.transition(Transition.CANCEL.span(), Subject.of(ritualId, null, null),
+                () -> db.guarded(() -> end(db.pool(), RitualSql.END_ONE, ritualId, RitualStatus.CANCELLED,
+                        EventType.RITUAL_PROGRESS, "cancelled", now)));
     }
 
     /** TERMINATE: one live ritual ends FAILED, inside an operator's transaction. */
     public Uni<List<Ended>> terminate(SqlConnection tx, UUID ritualId, String reason, Instant now) {
-        return end(tx, RitualSql.END_ONE, ritualId, RitualStatus.FAILED, EventType.RITUAL_FAILED, reason, now);
+        return tracing.transition(Transition.TERMINATE.span(), Subject.of(ritualId, null, null),
+                () -> end(tx, RitualSql.END_ONE, ritualId, RitualStatus.FAILED, EventType.RITUAL_FAILED, reason, now));
     }
 
     /** TIME_OUT: up to {@code batch} live rituals past their deadline. */
     public Uni<List<Ended>> timeOut(int batch, Instant now) {
-        return db.guarded(() -> end(db.pool(), RitualSql.END_PAST_DEADLINE, (long) batch, RitualStatus.TIMED_OUT,
-                EventType.RITUAL_TIMEOUT, "deadline exceeded", now));
+        return tracing.transition(Transition.TIME_OUT.span(), null,
+                () -> db.guarded(() -> end(db.pool(), RitualSql.END_PAST_DEADLINE, (long) batch, RitualStatus.TIMED_OUT,
+                        EventType.RITUAL_TIMEOUT, "deadline exceeded", now)),
+                ended -> ended.stream().map(e -> Subject.of(e.ritualId(), null, null)).toList());
     }
 
     private Uni<List<Ended>> end(SqlClient client, String statement, Object selection, RitualStatus to, EventType event,
@@ -443,11 +475,12 @@ public class RitualStore {
 
     /** RELEASE: leases committed while their ritual was ending go back, as the ending would have done. */
     public Uni<Integer> release(Instant now, int batch) {
-        return db.query(RitualSql.RELEASE, Tuple.of(ts(now), batch)).map(rows -> {
-            int released = rows.iterator().next().getInteger("released");
-            metrics.leasesRevoked("ritual_ended", released);
-            return released;
-        });
+        return tracing.transition(Transition.RELEASE.span(), null, () -> db.query(RitualSql.RELEASE, Tuple.of(ts(now), batch))
+                .map(rows -> {
+                    int released = rows.iterator().next().getInteger("released");
+                    metrics.leasesRevoked("ritual_ended", released);
+                    return released;
+                }), released -> released == 0 ? List.of() : List.of(Subject.of(null, null, null)));
     }
 
     // --- operators: SKIP, RETRY, REASSIGN, RESUME ---------------------------------------------------------------
@@ -475,22 +508,26 @@ public class RitualStore {
 
     /** RETRY ({@code reservedFor} null) or REASSIGN: the step READY now; its lease, if any, revoked. */
     public Uni<Void> offer(SqlConnection tx, Repairs.Snapshot before, UUID reservedFor, String reason, Instant now) {
-        return revoke(tx, before, reason, now).flatMap(v -> tx.preparedQuery(RitualSql.OFFER)
-                .execute(Tuple.of(before.ritual(), before.step(), ts(now), reservedFor, reason)).replaceWithVoid());
+        Transition t = reservedFor == null ? Transition.RETRY : Transition.REASSIGN;
+        return tracing.transition(t.span(), Subject.of(before.ritual(), before.step(), reservedFor),
+                () -> revoke(tx, before, reason, now).flatMap(v -> tx.preparedQuery(RitualSql.OFFER)
+                        .execute(Tuple.of(before.ritual(), before.step(), ts(now), reservedFor, reason)).replaceWithVoid()));
     }
 
     /** SKIP, then FINISH when it was the last step. */
     public Uni<Void> skip(SqlConnection tx, Repairs.Snapshot before, Instant now) {
-        return revoke(tx, before, "skipped by an operator", now)
-                .flatMap(v -> tx.preparedQuery(RitualSql.SKIP).execute(Tuple.of(before.ritual(), before.step(), ts(now))))
-                .flatMap(v -> before.step() == before.stepsTotal() ? finish(tx, before.ritual(), now).replaceWithVoid()
-                        : Uni.createFrom().voidItem());
+        return tracing.transition(Transition.SKIP.span(), Subject.of(before.ritual(), before.step(), null),
+                () -> revoke(tx, before, "skipped by an operator", now)
+                        .flatMap(v -> tx.preparedQuery(RitualSql.SKIP).execute(Tuple.of(before.ritual(), before.step(), ts(now))))
+                        .flatMap(v -> before.step() == before.stepsTotal() ? finish(tx, before.ritual(), now).replaceWithVoid()
+                                : Uni.createFrom().voidItem()));
     }
 
     /** RESUME from {@code fromStep} with a new deadline. */
     public Uni<Void> resume(SqlConnection tx, UUID ritual, int fromStep, Instant now, Instant deadline) {
-        return tx.preparedQuery(RitualSql.RESUME).execute(Tuple.of(ritual, fromStep, ts(now), ts(deadline)))
-                .replaceWithVoid();
+        return tracing.transition(Transition.RESUME.span(), Subject.of(ritual, fromStep, null),
+                () -> tx.preparedQuery(RitualSql.RESUME).execute(Tuple.of(ritual, fromStep, ts(now), ts(deadline)))
+                        .replaceWithVoid());
     }
 
     /** A lease an operator takes away is not the step's fault: the attempt is given back and the agent told. */

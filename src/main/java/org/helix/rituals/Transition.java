@@ -137,4 +137,9 @@ public enum Transition {
         this.attempts = attempts;
         this.event = event;
     }
+
+    /** The name of the span that traces it ({@link RitualStore} records one per transition made). */
+    public String span() {
+        return "helix." + name().toLowerCase();
+    }
 }

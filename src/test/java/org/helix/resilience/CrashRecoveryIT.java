@@ -101,6 +101,9 @@ class CrashRecoveryIT {
             assertTrue(logged.stream().anyMatch(l -> l.getString("message").startsWith("agent crash-agent-0 registered")
                             && agent.equals(l.getJsonObject("mdc").getString("agent_id"))),
                     "JSON log lines carry the agent id as a field");
+            // no OTLP endpoint configured: tracing is off (TracingSwitch), so there are no spans and no trace ids
+            assertTrue(logged.stream().noneMatch(l -> l.getJsonObject("mdc").containsKey("traceId")),
+                    "without an OTLP endpoint the OpenTelemetry SDK is off");
         }
     }
 }

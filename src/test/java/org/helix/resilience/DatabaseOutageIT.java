@@ -36,11 +36,19 @@ class DatabaseOutageIT {
 
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** What a ritual left unfinished looks like, so a failed run says how it was left. */
+    static final String UNFINISHED = """
+            select coalesce(string_agg(format('%s %s at step %s/%s (failure: %s); step %s: %s, attempt %s, agent %s,'
+                || ' ready at %s, lease expires %s, error %s', r.id, r.status, r.current_step, r.steps_total,
+                r.failure_reason, s.number, s.status, s.attempt, s.agent_name, s.ready_at, s.lease_expires_at, s.error),
+                E'\n'), 'none') from ritual r join step s on s.ritual_id = r.id and s.number = r.current_step
+            where r.status <> 'COMPLETED'""";
+
     @Test
     void theServiceRidesOutA20SecondOutage() throws Exception {
         int rituals = 10;
         int steps = 108;
-        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+        try (TcpProxy proxy = new TcpProxy(TestDb.host(), TestDb.port());
              AppProcess app = AppProcess.create("outage", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "HELIX_SWEEP_INTERVAL", "1s"))) {
             app.start().awaitReady(Duration.ofSeconds(60));
@@ -107,7 +115,8 @@ class DatabaseOutageIT {
                             + "' and number = " + parts[1] + " and status = 'COMPLETED'"), "acknowledged " + key + " kept");
                 }
             }
-            assertEquals(rituals, TestDb.count("select count(*) from ritual where status = 'COMPLETED' and steps_completed = " + steps));
+            assertEquals(rituals, TestDb.count("select count(*) from ritual where status = 'COMPLETED' and steps_completed = " + steps),
+                    TestDb.text(UNFINISHED));
             assertEquals(0, TestDb.count("""
                     select count(*) from (select ritual_id, payload->>'step' from event
                     where type = 'ritual_progress' and payload->>'step_status' = 'COMPLETED'
@@ -125,7 +134,7 @@ class DatabaseOutageIT {
     void leasesLostToAnOutageCostNoAttempt() throws Exception {
         int rituals = 4;
         int steps = 20;
-        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+        try (TcpProxy proxy = new TcpProxy(TestDb.host(), TestDb.port());
              AppProcess app = AppProcess.create("outage-attempts", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "HELIX_SWEEP_INTERVAL", "500ms", "HELIX_AGENT_HEARTBEAT_INTERVAL", "1s",
                      "HELIX_AGENT_STALE_AFTER", "2s", "HELIX_AGENT_OFFLINE_AFTER", "4s"))) {
@@ -161,7 +170,7 @@ class DatabaseOutageIT {
 
     @Test
     void connectionsWhosePeerVanishedSilentlyAreReplaced() throws Exception {
-        try (TcpProxy proxy = new TcpProxy("127.0.0.1", 5432);
+        try (TcpProxy proxy = new TcpProxy(TestDb.host(), TestDb.port());
              AppProcess app = AppProcess.create("silent-peer", Map.of("HELIX_DB_PORT", Integer.toString(proxy.port()),
                      "QUARKUS_DATASOURCE_REACTIVE_MAX_SIZE", "4", "QUARKUS_DATASOURCE_REACTIVE_IDLE_TIMEOUT", "PT60S",
                      "HELIX_DB_TIMEOUT", "2s", "HELIX_DB_DEAD_AFTER", "5s", "HELIX_SWEEP_ENABLED", "false"))) {

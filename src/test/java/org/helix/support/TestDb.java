@@ -17,7 +17,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TestDb {
 
-    private static final String SHARED = System.getenv().getOrDefault("HELIX_DB_NAME", "helix_test");
+    /**
+     * The test profile's database (application.properties, %test.helix.db.name), never HELIX_DB_NAME: a developer
+     * who exported that for the demo must not have the suite truncate the demo's database.
+     */
+    private static final String SHARED = "helix_test";
     private static volatile String name = SHARED;
 
     private TestDb() {
@@ -32,9 +36,18 @@ public final class TestDb {
         return url(name);
     }
 
+    /** The database server the tests use: HELIX_DB_HOST and HELIX_DB_PORT, as the service reads them. */
+    public static String host() {
+        return System.getenv().getOrDefault("HELIX_DB_HOST", "127.0.0.1");
+    }
+
+    public static int port() {
+        return Integer.parseInt(System.getenv().getOrDefault("HELIX_DB_PORT", "5432"));
+    }
+
     private static String url(String database) {
-        String host = System.getenv().getOrDefault("HELIX_DB_HOST", "127.0.0.1");
-        String port = System.getenv().getOrDefault("HELIX_DB_PORT", "5432");
+        String host = host();
+        int port = port();
         return "jdbc:postgresql://" + host + ":" + port + "/" + database;
     }
 
