@@ -262,5 +262,17 @@ public interface HelixConfig {
         /** How often the database is probed for readiness (and, while it is down, for its return). */
         @WithDefault("1s")
         Duration probeInterval();
+
+        /**
+         * Group commit of step completions: at most this many completing statements run at once; completions that
+         * arrive meanwhile wait and go together in the next one (so an idle service sends each at once, a busy
+         * one commits many per round trip). About one per database core.
+         */
+        @WithDefault("2")
+        int completionsInFlight();
+
+        /** At most this many completions in one statement. */
+        @WithDefault("64")
+        int completionsPerStatement();
     }
 }

@@ -102,59 +102,69 @@ final class RitualSql {
             heartbeatDue("$3", "c.heartbeat_timeout_seconds"));
 
     /**
-     * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 output, $7 eager.
-     * Completes step $2 and, in the same statement, makes step n+1 READY — or, with eager dispatch, LEASED to the
-     * completing agent: an agent that may take step n may take step n+1, and continuing the chain it holds saves
-     * every other round trip.
+     * $1 now, then one array per column of the completions, one completion per ritual: $2 ritual, $3 step, $4 lease
+     * token, $5 agent (null: an admin speaks for it), $6 output, $7 eager. Completes each step and, in the same
+     * statement, makes its step n+1 READY — or, with eager dispatch, LEASED to the completing agent: an agent that may
+     * take step n may take step n+1, and continuing the chain it holds saves every other round trip. Many
+     * completions share one statement and one commit (group commit, {@link RitualStore}); each is guarded on its
+     * own row, and the rituals are locked in id order, so two such statements cannot deadlock.
      */
     static final String COMPLETE = """
-            with r as (
+            with i as (
+                select * from unnest($2::uuid[], $3::int[], $4::uuid[], $5::uuid[], $6::jsonb[], $7::bool[])
+                    as i(ritual_id, number, token, agent_id, output, eager)
+            ),
+            r as (
                 select id, mantra, steps_total, step_timeout_seconds, input, heartbeat_timeout_seconds from ritual
-                where id = $1 and status in (%1$s) for update
+                where id = any ($2::uuid[]) and status in (%1$s) order by id for update
             ),
             done as (
-                update step s set status = 'COMPLETED', completed_at = $5, output = $6, error = null, progress = null,
+                update step s set status = 'COMPLETED', completed_at = $1, output = i.output, error = null, progress = null,
                     heartbeat_due_at = null
-                from r
-                where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
-                  and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
-                  and (s.heartbeat_due_at is null or s.heartbeat_due_at > $5)
-                returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name
+                from r join i on i.ritual_id = r.id
+                where s.ritual_id = i.ritual_id and s.number = i.number and s.status = 'LEASED' and s.lease_token = i.token
+                  and (i.agent_id is null or s.agent_id = i.agent_id) and s.lease_expires_at > $1
+                  and (s.heartbeat_due_at is null or s.heartbeat_due_at > $1)
+                returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name, i.eager,
+                          i.output -> 'output' as previous_output
             ),
             nxt as (
-                update step s set status = case when $7 then 'LEASED' else 'READY' end, ready_at = $5,
-                    attempt = case when $7 then s.attempt + 1 else s.attempt end,
-                    agent_id = case when $7 then done.agent_id end, agent_name = case when $7 then done.agent_name end,
-                    lease_token = case when $7 then gen_random_uuid() end, leased_at = case when $7 then $5 end,
-                    lease_expires_at = case when $7 then $5::timestamptz + r.step_timeout_seconds * interval '1 second' end,
-                    heartbeat_due_at = case when $7 then %3$s end
-                from done, r
+                update step s set status = case when done.eager then 'LEASED' else 'READY' end, ready_at = $1,
+                    attempt = case when done.eager then s.attempt + 1 else s.attempt end,
+                    agent_id = case when done.eager then done.agent_id end,
+                    agent_name = case when done.eager then done.agent_name end,
+                    lease_token = case when done.eager then gen_random_uuid() end,
+                    leased_at = case when done.eager then $1 end,
+                    lease_expires_at = case when done.eager then $1::timestamptz + r.step_timeout_seconds * interval '1 second' end,
+                    heartbeat_due_at = case when done.eager then %3$s end
+                from done join r on r.id = done.ritual_id
                 where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
-                returning s.number, s.attempt, s.lease_token, s.lease_expires_at
+                returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at
             ),
             upd as (
                 update ritual t set steps_completed = t.steps_completed + 1,
-                    current_step = least(done.number + 1, t.steps_total), last_progress_at = $5, status = 'RUNNING',
+                    current_step = least(done.number + 1, t.steps_total), last_progress_at = $1, status = 'RUNNING',
                     started_at = coalesce(t.started_at, done.leased_at)
                 from done where t.id = done.ritual_id
                 returning t.id, t.steps_completed, t.steps_total, t.participants
             ),
             touch as (
-                update agent set last_seen_at = $5
-                where id = (select a.id from agent a, done where a.id = done.agent_id
-                            and a.last_seen_at < $5::timestamptz - interval '1 second' for update of a skip locked)
+                update agent set last_seen_at = $1
+                where id in (select a.id from agent a where a.id in (select agent_id from done)
+                             and a.last_seen_at < $1::timestamptz - interval '1 second' for update of a skip locked)
             ),
             ev as (
                 %2$s
             )
-            select done.number, upd.steps_completed, upd.steps_total, upd.participants, r.mantra,
+            select done.ritual_id, done.number, upd.steps_completed, upd.steps_total, upd.participants, r.mantra,
                    nxt.number as next_number, nxt.attempt as next_attempt, nxt.lease_token as next_token,
-                   nxt.lease_expires_at as next_expires, r.input, r.heartbeat_timeout_seconds,
-                   $6::jsonb -> 'output' as previous_output
-            from upd cross join done cross join r left join nxt on true
+                   nxt.lease_expires_at as next_expires, r.input, r.heartbeat_timeout_seconds, done.previous_output
+            from done join upd on upd.id = done.ritual_id join r on r.id = done.ritual_id
+                 left join nxt on nxt.ritual_id = done.ritual_id
             """.formatted(RUNNABLE_SQL, new EventLog.Progress("upd.id", "'RUNNING'", "done.number", "'COMPLETED'",
-            "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null").insert("$5", "upd, done"),
-            heartbeatDue("$5", "r.heartbeat_timeout_seconds"));
+            "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null")
+            .insert("$1", "upd join done on done.ritual_id = upd.id"),
+            heartbeatDue("$1", "r.heartbeat_timeout_seconds"));
 
     /**
      * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 progress (null: keep).

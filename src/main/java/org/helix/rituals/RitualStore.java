@@ -48,6 +48,7 @@ public class RitualStore {
     private final Metrics metrics;
     private final Backoff backoff;
     private final Tracing tracing;
+    private final GroupCommit<Completion, Completed> completions;
 
     public RitualStore(Db db, DbHealth health, UcfService ucf, Metrics metrics, HelixConfig config, Tracing tracing) {
         this.db = db;
@@ -56,6 +57,9 @@ public class RitualStore {
         this.metrics = metrics;
         this.backoff = Backoff.of(config.retry());
         this.tracing = tracing;
+        this.completions = new GroupCommit<>(config.db().completionsInFlight(), config.db().completionsPerStatement(),
+                Completion::ritualId, batch -> db.query(RitualSql.COMPLETE, completeArgs(batch, batch.get(0).now()))
+                .map(rows -> completed(batch, rows)));
     }
 
     // --- CREATE -------------------------------------------------------------------------------------------------
@@ -138,25 +142,58 @@ public class RitualStore {
                 () -> completeTraced(c, lastStep));
     }
 
+    /**
+     * All but a ritual's last step go through group commit: many completions, one statement, one commit. The last
+     * step finishes the ritual in the same transaction, with its UCF effect on the one field row; that stays a
+     * transaction of its own, so a batch never waits for the UCF row.
+     */
     private Uni<Completed> completeTraced(Completion c, boolean lastStep) {
-        Tuple args = Tuple.of(c.ritualId(), c.step(), c.leaseToken(), c.agentId(), ts(c.now()), c.output())
-                .addValue(c.eager());
         if (!lastStep) {
-            return db.query(RitualSql.COMPLETE, args).map(rows -> completed(c.ritualId(), rows));
+            return completions.submit(c);
         }
-        return db.inTransaction(tx -> tx.preparedQuery(RitualSql.COMPLETE).execute(args).flatMap(rows -> {
-            Completed done = completed(c.ritualId(), rows);
-            return done == null || done.step() < done.stepsTotal() ? Uni.createFrom().item(done)
-                    : finish(tx, c.ritualId(), c.now()).map(finished -> new Completed(done.ritualId(), done.step(),
-                    done.stepsCompleted(), done.stepsTotal(), finished, done.nextLease(), done.nextReadyFor()));
-        }));
+        return db.inTransaction(tx -> tx.preparedQuery(RitualSql.COMPLETE).execute(completeArgs(List.of(c), c.now()))
+                .flatMap(rows -> {
+                    Completed done = completed(List.of(c), rows).get(0);
+                    return done == null || done.step() < done.stepsTotal() ? Uni.createFrom().item(done)
+                            : finish(tx, c.ritualId(), c.now()).map(finished -> new Completed(done.ritualId(), done.step(),
+                            done.stepsCompleted(), done.stepsTotal(), finished, done.nextLease(), done.nextReadyFor()));
+                }));
     }
 
-    private static Completed completed(UUID ritualId, RowSet<Row> rows) {
-        if (rows.size() == 0) {
-            return null;
+    /** COMPLETE's parameters: now, then a column array per field of the completions (at most one per ritual). */
+    private static Tuple completeArgs(List<Completion> batch, Instant now) {
+        int n = batch.size();
+        UUID[] rituals = new UUID[n];
+        Integer[] steps = new Integer[n];
+        UUID[] tokens = new UUID[n];
+        UUID[] agents = new UUID[n];
+        Object[] outputs = new Object[n];
+        Boolean[] eager = new Boolean[n];
+        for (int i = 0; i < n; i++) {
+            Completion c = batch.get(i);
+            rituals[i] = c.ritualId();
+            steps[i] = c.step();
+            tokens[i] = c.leaseToken();
+            agents[i] = c.agentId();
+            outputs[i] = c.output();
+            eager[i] = c.eager();
         }
-        Row row = rows.iterator().next();
+        return Tuple.of(ts(now), rituals, steps, tokens, agents, outputs).addValue(eager);
+    }
+
+    /** Each completion's outcome, in the batch's order: null where its guard refused it. */
+    private static List<Completed> completed(List<Completion> batch, RowSet<Row> rows) {
+        java.util.Map<UUID, Row> byRitual = new java.util.HashMap<>();
+        rows.forEach(row -> byRitual.put(row.getUUID("ritual_id"), row));
+        List<Completed> outcomes = new ArrayList<>(batch.size());
+        for (Completion c : batch) {
+            Row row = byRitual.get(c.ritualId());
+            outcomes.add(row == null || row.getInteger("number") != c.step() ? null : completed(c.ritualId(), row));
+        }
+        return outcomes;
+    }
+
+    private static Completed completed(UUID ritualId, Row row) {
         int total = row.getInteger("steps_total");
         LeaseGrant nextLease = RitualRows.nextGrant(ritualId, row);
         List<String> nextReadyFor = row.getInteger("next_number") != null && nextLease == null

@@ -184,6 +184,24 @@ class LeaseProtocolTest {
     }
 
     @Test
+    void theSameCompletionSentManyTimesAtOnceSucceedsOnce() throws Exception {
+        // not the last step, so the completions go through group commit: concurrent twins never share a statement
+        UUID ritual = Api.startRitual(Map.of("steps", 3));
+        TestAgent.Lease lease = kael.lease(1);
+        CyclicBarrier start = new CyclicBarrier(8);
+        List<Integer> codes = java.util.stream.IntStream.range(0, 8)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                    await(start);
+                    return kael.complete(lease, true).statusCode();
+                })).toList().stream().map(CompletableFuture::join).sorted().toList();
+
+        assertEquals(List.of(200, 409, 409, 409, 409, 409, 409, 409), codes);
+        Api.ritual(ritual).then().body("steps_completed", equalTo(1)).body("current_step", equalTo(2));
+        assertEquals(1, TestDb.count("select count(*) from event where type = 'ritual_progress'"
+                + " and payload->>'step_status' = 'COMPLETED'"));
+    }
+
+    @Test
     void theUcfEffectIsAppliedOnceWhenTwoCompletionsOfTheLastStepRace() throws Exception {
         UUID ritual = Api.startRitual(Map.of("steps", 1));
         TestAgent.Lease lease = kael.lease(1);
