@@ -50,7 +50,7 @@ public class Driver {
 
     /**
      * Usage: java Driver.java <base-url> <agent-key> <admin-key> <app-pid> <steps> <R>...
-     * Runs an unreported warm-up round, then one round per R (agents = min(R, 64)); one result line per round, with
+     * Runs two unreported warm-up rounds (R=200, R=50), then one round per R (agents = min(R, 64)); one result line per round, with
      * the CPU per step of the service, of PostgreSQL (the cluster whose postmaster's pid is in BENCH_PG_PID) and of
      * this driver.
      */
@@ -63,7 +63,10 @@ public class Driver {
         long appPid = Long.parseLong(args[3]);
         int steps = Integer.parseInt(args[4]);
         List<String[]> identities = register(agentKey, 64);
-        round(identities.subList(0, 50), adminKey, 50, steps); // warm-up: the JIT compiles both sides' hot paths
+        // warm-up, 27,000 steps: the JIT compiles both sides' hot paths (after one round of 50 rituals the service
+        // still ran its first R=200 round at about two thirds of its steady speed, compiling as it went)
+        round(identities, adminKey, 200, steps);
+        round(identities.subList(0, 50), adminKey, 50, steps);
         long driverPid = ProcessHandle.current().pid();
         long postmaster = Long.parseLong(System.getenv().getOrDefault("BENCH_PG_PID", "-1"));
         for (int i = 5; i < args.length; i++) {
