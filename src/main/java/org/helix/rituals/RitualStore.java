@@ -25,7 +25,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -183,7 +185,7 @@ public class RitualStore {
 
     /** Each completion's outcome, in the batch's order: null where its guard refused it. */
     private static List<Completed> completed(List<Completion> batch, RowSet<Row> rows) {
-        java.util.Map<UUID, Row> byRitual = new java.util.HashMap<>();
+        Map<UUID, Row> byRitual = new HashMap<>();
         rows.forEach(row -> byRitual.put(row.getUUID("ritual_id"), row));
         List<Completed> outcomes = new ArrayList<>(batch.size());
         for (Completion c : batch) {
@@ -420,13 +422,16 @@ public class RitualStore {
 
     private List<Lost> lost(RowSet<Row> rows, UUID[] rituals, List<List<String>> participants,
                             LostAttempt.Cause cause, String reason) {
+        Map<UUID, List<String>> participantsOf = new HashMap<>();
+        for (int i = 0; i < rituals.length; i++) {
+            participantsOf.put(rituals[i], participants.get(i));
+        }
         List<Lost> lost = new ArrayList<>(rows.size());
         for (Row row : rows) {
             UUID ritual = row.getUUID("ritual_id");
-            int at = List.of(rituals).indexOf(ritual);
             Lost one = new Lost(ritual, row.getInteger("number"), StepStatus.valueOf(row.getString("status")),
                     row.getInteger("attempt"), row.getUUID("agent_id"), row.getOffsetDateTime("ready_at").toInstant(),
-                    participants.get(at));
+                    participantsOf.get(ritual));
             lost.add(one);
             Logs.info(LOG, one.ritualId(), one.agentId(), "step %d attempt %d lost (%s): now %s", one.step(),
                     one.attempt(), reason, one.status());

@@ -94,13 +94,13 @@ public enum Transition {
             List.of(new Move<>(LIVE, RitualStatus.RUNNING)),
             List.of(new Move<>(EnumSet.of(StepStatus.READY, StepStatus.LEASED, StepStatus.FAILED), StepStatus.READY)),
             "ritual LIVE; the step is the current one, READY in a backoff, LEASED or FAILED",
-            Attempts.GIVEN_BACK, EventType.RITUAL_PROGRESS),
+            Attempts.GRANTED, EventType.RITUAL_PROGRESS),
 
     REASSIGN("as RETRY, and only the named agent may lease the step next",
             List.of(new Move<>(LIVE, RitualStatus.RUNNING)),
             List.of(new Move<>(EnumSet.of(StepStatus.READY, StepStatus.LEASED, StepStatus.FAILED), StepStatus.READY)),
-            "as RETRY; the agent exists and is a participant (or the ritual has none)",
-            Attempts.GIVEN_BACK, EventType.RITUAL_PROGRESS),
+            "as RETRY; the agent exists, is a participant (or the ritual has none) and has the required capabilities",
+            Attempts.GRANTED, EventType.RITUAL_PROGRESS),
 
     RESUME("an operator restarts a ritual from a step with a fresh deadline; the steps from there run again",
             List.of(new Move<>(RESUMABLE, RitualStatus.RUNNING)),
@@ -111,7 +111,14 @@ public enum Transition {
 
     /** What a transition does to a step's attempt count. */
     public enum Attempts {
-        NONE, ONE_MORE, GIVEN_BACK, RESET,
+        NONE,
+        /** a lease is taken: the attempt count goes up (for COMPLETE: step n+1's, when it is leased eagerly) */
+        ONE_MORE,
+        /** a lease it ends was not the step's fault: its attempt is given back */
+        GIVEN_BACK,
+        /** as GIVEN_BACK for a lease it takes away; a FAILED step keeps its count and so may run once more */
+        GRANTED,
+        RESET,
         /** counted, or given back when the loss was not the agent's doing: see LostAttempt */
         BY_CAUSE
     }

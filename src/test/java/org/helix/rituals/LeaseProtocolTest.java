@@ -188,14 +188,8 @@ class LeaseProtocolTest {
         // not the last step, so the completions go through group commit: concurrent twins never share a statement
         UUID ritual = Api.startRitual(Map.of("steps", 3));
         TestAgent.Lease lease = kael.lease(1);
-        CyclicBarrier start = new CyclicBarrier(8);
-        List<Integer> codes = java.util.stream.IntStream.range(0, 8)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
-                    await(start);
-                    return kael.complete(lease, true).statusCode();
-                })).toList().stream().map(CompletableFuture::join).sorted().toList();
 
-        assertEquals(List.of(200, 409, 409, 409, 409, 409, 409, 409), codes);
+        assertEquals(List.of(200, 409, 409, 409, 409, 409, 409, 409), completeAtOnce(lease, 8, true));
         Api.ritual(ritual).then().body("steps_completed", equalTo(1)).body("current_step", equalTo(2));
         assertEquals(1, TestDb.count("select count(*) from event where type = 'ritual_progress'"
                 + " and payload->>'step_status' = 'COMPLETED'"));
@@ -205,18 +199,21 @@ class LeaseProtocolTest {
     void theUcfEffectIsAppliedOnceWhenTwoCompletionsOfTheLastStepRace() throws Exception {
         UUID ritual = Api.startRitual(Map.of("steps", 1));
         TestAgent.Lease lease = kael.lease(1);
-        CyclicBarrier start = new CyclicBarrier(6);
 
-        List<Integer> codes = java.util.stream.IntStream.range(0, 6)
-                .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
-                    await(start);
-                    return kael.complete(lease).statusCode();
-                })).toList().stream().map(CompletableFuture::join).sorted().toList();
-
-        assertEquals(List.of(200, 409, 409, 409, 409, 409), codes);
+        assertEquals(List.of(200, 409, 409, 409, 409, 409), completeAtOnce(lease, 6, false));
         Api.ritual(ritual).then().body("status", equalTo("COMPLETED"));
         assertEquals(2, TestDb.count("select count(*) from ucf_history"));
         assertEquals(0.5 + 0.20 * (1.0 / 108) * 1.5 / 2, TestDb.number("select harmony from ucf_state"), 1e-12);
+    }
+
+    /** The same completion sent by {@code clients} concurrent clients at the same moment; their statuses, sorted. */
+    List<Integer> completeAtOnce(TestAgent.Lease lease, int clients, boolean leaseNext) {
+        CyclicBarrier start = new CyclicBarrier(clients);
+        return java.util.stream.IntStream.range(0, clients)
+                .mapToObj(i -> CompletableFuture.supplyAsync(() -> {
+                    await(start);
+                    return kael.complete(lease, leaseNext).statusCode();
+                })).toList().stream().map(CompletableFuture::join).sorted().toList();
     }
 
     static String stepStatus(UUID ritual, int n) {
