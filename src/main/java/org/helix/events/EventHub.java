@@ -16,8 +16,6 @@ import org.helix.platform.HelixConfig;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -120,7 +118,7 @@ public class EventHub {
                 if (inFlight++ == 0) {
                     progressNanos = System.nanoTime();
                 }
-                sent.incrementAndGet();
+                countSent();
                 subscriber.send(next).subscribe().with(ok -> written(), e -> written());
             }
             if (!live && !reading && !closed && queue.size() <= queueLimit / 2) {
@@ -195,7 +193,8 @@ public class EventHub {
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean pumping = new AtomicBoolean();
     private final AtomicLong sent = new AtomicLong();
-    private volatile LocalDate sentDay = LocalDate.now(ZoneOffset.UTC);
+    /** The UTC day (days since the epoch) that {@link #sent} counts. */
+    private volatile long sentDay;
     private volatile boolean again;
     private volatile long watermark = -1;
     private Gap gap;
@@ -249,12 +248,21 @@ public class EventHub {
 
     /** Events written to streams since midnight UTC (this replica). */
     public long sentToday() {
-        LocalDate now = LocalDate.now(ZoneOffset.UTC);
-        if (!now.equals(sentDay)) {
-            sentDay = now;
+        return today() == sentDay ? sent.get() : 0;
+    }
+
+    /** The day rolls over when an event is sent, so the first ones after midnight count for the new day. */
+    private void countSent() {
+        long today = today();
+        if (today != sentDay) {
+            sentDay = today;
             sent.set(0);
         }
-        return sent.get();
+        sent.incrementAndGet();
+    }
+
+    private long today() {
+        return Math.floorDiv(clock.millis(), 86_400_000L);
     }
 
 

@@ -59,6 +59,8 @@ public class RitualStore {
         this.metrics = metrics;
         this.backoff = Backoff.of(config.retry());
         this.tracing = tracing;
+        // a batch is stamped with its earliest arrival: a completion that came before its lease expired is not
+        // refused for having waited for the statement before it
         this.completions = new GroupCommit<>(config.db().completionsInFlight(), config.db().completionsPerStatement(),
                 Completion::ritualId, batch -> db.query(RitualSql.COMPLETE, completeArgs(batch, batch.get(0).now()))
                 .map(rows -> completed(batch, rows)));

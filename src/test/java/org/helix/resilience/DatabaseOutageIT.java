@@ -149,7 +149,13 @@ class DatabaseOutageIT {
                 while (workers.completions.get() < 6) {
                     Thread.sleep(20);
                 }
-                long leased = TestDb.count("select count(*) from step where status = 'LEASED'");
+                // cut while leases are held: the agents complete in step with each other (the same 300 ms of work,
+                // often the same group-committed statement), so right after a completion none may be held yet
+                long leased = 0;
+                long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                while (leased == 0 && System.nanoTime() < until) {
+                    leased = TestDb.count("select count(*) from step where status = 'LEASED'");
+                }
                 proxy.cut();
                 Thread.sleep(8_000); // longer than the step timeout (2 s) and the agents' offline time (4 s)
                 proxy.restore();
