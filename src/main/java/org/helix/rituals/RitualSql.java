@@ -317,7 +317,7 @@ final class RitualSql {
                 insert into lease_revocation (agent_id, ritual_id, step, attempt, reason, revoked_at)
                 select agent_id, ritual_id, number, lost_attempt, 'ritual ended', $1 from released
             )
-            select count(*)::int as released from released""".formatted(LIVE_SQL, GIVE_BACK_ATTEMPT);
+            select ritual_id, number, agent_id from released""".formatted(LIVE_SQL, GIVE_BACK_ATTEMPT);
 
     /** $1 ritual, $2 step (null: the current one). The ritual locked for an operator's repair, with the step. */
     static final String SNAPSHOT = """

@@ -92,7 +92,7 @@ public class RitualStore {
                 .addValue(r.maxAttempts()).addValue(r.expectedSeconds()).addValue(r.createdBy())
                 .addValue(ts(r.now())).addValue(ts(r.deadline())).addValue(r.input())
                 .addValue(r.requiredCapabilities().toArray(String[]::new)).addValue(r.heartbeatTimeoutSeconds());
-        return tracing.transition(Transition.CREATE.span(), Subject.of(r.id(), null, null), () -> db.inTransaction(tx -> tx
+        return tracing.transition(Transition.CREATE.span(), new Subject(r.id(), null, null), () -> db.inTransaction(tx -> tx
                 .preparedQuery(RitualSql.CREATE).execute(args).flatMap(created -> claim == null
                 ? Uni.createFrom().voidItem()
                 : tx.preparedQuery("""
@@ -113,13 +113,13 @@ public class RitualStore {
     }
 
     public Uni<List<Leased>> lease(UUID agentId, int epoch, int max, Instant now, Duration preferOther) {
-        return tracing.transition(Transition.LEASE.span(), Subject.of(null, null, agentId), () -> db.query(RitualSql.LEASE,
+        return tracing.transition(Transition.LEASE.span(), new Subject(null, null, agentId), () -> db.query(RitualSql.LEASE,
                         Tuple.of(agentId, epoch, ts(now), (long) max, preferOther.toMillis()))
                 .map(rows -> {
                     List<Leased> leased = new ArrayList<>(rows.size());
                     rows.forEach(row -> leased.add(new Leased(RitualRows.grant(row), row.getOffsetDateTime("ready_at"))));
                     return leased;
-                }), leased -> leased.stream().map(l -> Subject.of(l.grant().ritualId(), l.grant().step(), agentId)).toList());
+                }), leased -> leased.stream().map(l -> new Subject(l.grant().ritualId(), l.grant().step(), agentId)).toList());
     }
 
     // --- COMPLETE and FINISH ------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ public class RitualStore {
      * effect must commit with it. Null when the guard refused it.
      */
     public Uni<Completed> complete(Completion c, boolean lastStep) {
-        return tracing.transition(Transition.COMPLETE.span(), Subject.of(c.ritualId(), c.step(), c.agentId()),
+        return tracing.transition(Transition.COMPLETE.span(), new Subject(c.ritualId(), c.step(), c.agentId()),
                 () -> completeTraced(c, lastStep));
     }
 
@@ -213,7 +213,7 @@ public class RitualStore {
      * @return true if this call completed the ritual
      */
     public Uni<Boolean> finish(SqlClient tx, UUID ritualId, Instant now) {
-        return tracing.transition(Transition.FINISH.span(), Subject.of(ritualId, null, null), () -> finishTraced(tx, ritualId, now));
+        return tracing.transition(Transition.FINISH.span(), new Subject(ritualId, null, null), () -> finishTraced(tx, ritualId, now));
     }
 
     private Uni<Boolean> finishTraced(SqlClient tx, UUID ritualId, Instant now) {
@@ -363,10 +363,10 @@ public class RitualStore {
     /** LOSE inside the caller's transaction. */
     public Uni<List<Lost>> lose(SqlConnection tx, Loss loss, LostAttempt.Cause cause, String reason, boolean retryable,
                                 Instant now) {
-        Subject subject = loss instanceof OfLease l ? Subject.of(l.ritualId(), l.step(), l.agentId())
-                : loss instanceof OfStep s ? Subject.of(s.ritualId(), s.step(), null) : null;
+        Subject subject = loss instanceof OfLease l ? new Subject(l.ritualId(), l.step(), l.agentId())
+                : loss instanceof OfStep s ? new Subject(s.ritualId(), s.step(), null) : null;
         return tracing.transition(Transition.LOSE.span(), subject, () -> loseTraced(tx, loss, cause, reason, retryable, now),
-                lost -> lost.stream().map(l -> Subject.of(l.ritualId(), l.step(), l.agentId())).toList());
+                lost -> lost.stream().map(l -> new Subject(l.ritualId(), l.step(), l.agentId())).toList());
     }
 
     private Uni<List<Lost>> loseTraced(SqlConnection tx, Loss loss, LostAttempt.Cause cause, String reason,
@@ -458,7 +458,7 @@ public class RitualStore {
 
     /** HEARTBEAT; null when the lease is no longer the presenter's (the guard refused it). */
     public Uni<Beat> heartbeat(Heartbeat h) {
-        return tracing.transition(Transition.HEARTBEAT.span(), Subject.of(h.ritualId(), h.step(), h.agentId()),
+        return tracing.transition(Transition.HEARTBEAT.span(), new Subject(h.ritualId(), h.step(), h.agentId()),
                 () -> heartbeatTraced(h));
     }
 
@@ -482,14 +482,14 @@ public class RitualStore {
 
     /** CANCEL: one live ritual, by a client. */
     public Uni<List<Ended>> cancel(UUID ritualId, Instant now) {
-        return tracing.transition(Transition.CANCEL.span(), Subject.of(ritualId, null, null),
+        return tracing.transition(Transition.CANCEL.span(), new Subject(ritualId, null, null),
                 () -> db.guarded(() -> end(db.pool(), RitualSql.END_ONE, ritualId, RitualStatus.CANCELLED,
                         EventType.RITUAL_PROGRESS, "cancelled", now)));
     }
 
     /** TERMINATE: one live ritual ends FAILED, inside an operator's transaction. */
     public Uni<List<Ended>> terminate(SqlConnection tx, UUID ritualId, String reason, Instant now) {
-        return tracing.transition(Transition.TERMINATE.span(), Subject.of(ritualId, null, null),
+        return tracing.transition(Transition.TERMINATE.span(), new Subject(ritualId, null, null),
                 () -> end(tx, RitualSql.END_ONE, ritualId, RitualStatus.FAILED, EventType.RITUAL_FAILED, reason, now));
     }
 
@@ -498,7 +498,7 @@ public class RitualStore {
         return tracing.transition(Transition.TIME_OUT.span(), null,
                 () -> db.guarded(() -> end(db.pool(), RitualSql.END_PAST_DEADLINE, (long) batch, RitualStatus.TIMED_OUT,
                         EventType.RITUAL_TIMEOUT, "deadline exceeded", now)),
-                ended -> ended.stream().map(e -> Subject.of(e.ritualId(), null, null)).toList());
+                ended -> ended.stream().map(e -> new Subject(e.ritualId(), null, null)).toList());
     }
 
     private Uni<List<Ended>> end(SqlClient client, String statement, Object selection, RitualStatus to, EventType event,
@@ -521,10 +521,12 @@ public class RitualStore {
     public Uni<Integer> release(Instant now, int batch) {
         return tracing.transition(Transition.RELEASE.span(), null, () -> db.query(RitualSql.RELEASE, Tuple.of(ts(now), batch))
                 .map(rows -> {
-                    int released = rows.iterator().next().getInteger("released");
-                    metrics.leasesRevoked("ritual_ended", released);
+                    List<Subject> released = new ArrayList<>(rows.size());
+                    rows.forEach(row -> released.add(new Subject(row.getUUID("ritual_id"), row.getInteger("number"),
+                            row.getUUID("agent_id"))));
+                    metrics.leasesRevoked("ritual_ended", released.size());
                     return released;
-                }), released -> released == 0 ? List.of() : List.of(Subject.of(null, null, null)));
+                }), released -> released).map(List::size);
     }
 
     // --- operators: SKIP, RETRY, REASSIGN, RESUME ---------------------------------------------------------------
@@ -553,14 +555,14 @@ public class RitualStore {
     /** RETRY ({@code reservedFor} null) or REASSIGN: the step READY now; its lease, if any, revoked. */
     public Uni<Void> offer(SqlConnection tx, Repairs.Snapshot before, UUID reservedFor, String reason, Instant now) {
         Transition t = reservedFor == null ? Transition.RETRY : Transition.REASSIGN;
-        return tracing.transition(t.span(), Subject.of(before.ritual(), before.step(), reservedFor),
+        return tracing.transition(t.span(), new Subject(before.ritual(), before.step(), reservedFor),
                 () -> revoke(tx, before, reason, now).flatMap(v -> tx.preparedQuery(RitualSql.OFFER)
                         .execute(Tuple.of(before.ritual(), before.step(), ts(now), reservedFor, reason)).replaceWithVoid()));
     }
 
     /** SKIP, then FINISH when it was the last step. */
     public Uni<Void> skip(SqlConnection tx, Repairs.Snapshot before, Instant now) {
-        return tracing.transition(Transition.SKIP.span(), Subject.of(before.ritual(), before.step(), null),
+        return tracing.transition(Transition.SKIP.span(), new Subject(before.ritual(), before.step(), null),
                 () -> revoke(tx, before, "skipped by an operator", now)
                         .flatMap(v -> tx.preparedQuery(RitualSql.SKIP).execute(Tuple.of(before.ritual(), before.step(), ts(now))))
                         .flatMap(v -> before.step() == before.stepsTotal() ? finish(tx, before.ritual(), now).replaceWithVoid()
@@ -569,7 +571,7 @@ public class RitualStore {
 
     /** RESUME from {@code fromStep} with a new deadline. */
     public Uni<Void> resume(SqlConnection tx, UUID ritual, int fromStep, Instant now, Instant deadline) {
-        return tracing.transition(Transition.RESUME.span(), Subject.of(ritual, fromStep, null),
+        return tracing.transition(Transition.RESUME.span(), new Subject(ritual, fromStep, null),
                 () -> tx.preparedQuery(RitualSql.RESUME).execute(Tuple.of(ritual, fromStep, ts(now), ts(deadline)))
                         .replaceWithVoid());
     }

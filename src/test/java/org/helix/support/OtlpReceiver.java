@@ -2,7 +2,6 @@ package org.helix.support;
 
 import com.sun.net.httpserver.HttpServer;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -63,9 +62,7 @@ public final class OtlpReceiver implements AutoCloseable {
 
     /** How many bytes were received in all. */
     public int size() {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        exports.forEach(all::writeBytes);
-        return all.size();
+        return exports.stream().mapToInt(export -> export.length).sum();
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

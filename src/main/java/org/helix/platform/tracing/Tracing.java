@@ -34,9 +34,6 @@ public class Tracing {
 
     /** What a transition is about, or touched: a ritual, and its step and agent where known (null: not known). */
     public record Subject(UUID ritual, Integer step, UUID agent) {
-        public static Subject of(UUID ritual, Integer step, UUID agent) {
-            return new Subject(ritual, step, agent);
-        }
     }
 
     private final Tracer tracer;
