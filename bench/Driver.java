@@ -50,9 +50,10 @@ public class Driver {
 
     /**
      * Usage: java Driver.java <base-url> <agent-key> <admin-key> <app-pid> <steps> <R>...
-     * Runs two unreported warm-up rounds (R=200, R=50), then one round per R (agents = min(R, 64)); one result line per round, with
-     * the CPU per step of the service, of PostgreSQL (the cluster whose postmaster's pid is in BENCH_PG_PID) and of
-     * this driver.
+     * Runs three unreported warm-up rounds (R=200, R=50, then R=50 again after the tables' statistics are taken),
+     * then one round per R (agents = min(R, 64)) with agents that do no work, then one round of 10 rituals whose
+     * agents work 10-30 ms per step (BENCH_UNSATURATED=0 leaves it out). One result line per round, with the CPU per
+     * step of the service, of PostgreSQL (the cluster whose postmaster's pid is in BENCH_PG_PID) and of this driver.
      */
     public static void main(String[] args) throws Exception {
         URI base = URI.create(args[0]);
@@ -65,25 +66,37 @@ public class Driver {
         List<String[]> identities = register(agentKey, 64);
         // warm-up, 27,000 steps: the JIT compiles both sides' hot paths (after one round of 50 rituals the service
         // still ran its first R=200 round at about two thirds of its steady speed, compiling as it went)
-        round(identities, adminKey, 200, steps);
-        round(identities.subList(0, 50), adminKey, 50, steps);
+        round(identities, adminKey, 200, steps, 0);
+        round(identities.subList(0, 50), adminKey, 50, steps, 0);
+        // Steady state: a running service's tables have the statistics autovacuum keeps, and its cached plans were
+        // made with them. Rounds used to start from truncated tables, which left plans made for empty ones (a scan
+        // of every step per completion) until autovacuum came by, in some rounds and not in others. The warm-up
+        // round after the analysis makes every pooled connection plan again, as it would after autovacuum's.
+        analyze();
+        round(identities.subList(0, 50), adminKey, 50, steps, 0);
         long driverPid = ProcessHandle.current().pid();
         long postmaster = Long.parseLong(System.getenv().getOrDefault("BENCH_PG_PID", "-1"));
+        List<int[]> rounds = new ArrayList<>(); // {rituals, work ms}
         for (int i = 5; i < args.length; i++) {
-            int rituals = Integer.parseInt(args[i]);
-            truncate();
+            rounds.add(new int[]{Integer.parseInt(args[i]), 0});
+        }
+        if (!"0".equals(System.getenv("BENCH_UNSATURATED"))) {
+            rounds.add(new int[]{10, UNSATURATED_WORK_MS});
+        }
+        for (int[] spec : rounds) {
+            int rituals = spec[0];
             double app = cpuSeconds(appPid), driver = cpuSeconds(driverPid), pg = clusterCpuSeconds(postmaster);
             double machine = machineBusySeconds();
-            String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps);
+            String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps, spec[1]);
             machine = machineBusySeconds() - machine;
             app = cpuSeconds(appPid) - app;
             driver = cpuSeconds(driverPid) - driver;
             pg = postmaster < 0 ? Double.NaN : clusterCpuSeconds(postmaster) - pg;
             int done = Math.max(1, completed.get());
-            System.out.printf("R=%d agents=%d %s app_cpu_s=%.1f app_rss_mb=%d app_cpu_us_per_step=%.0f "
+            System.out.printf("R=%d agents=%d work_ms=%s %s app_cpu_s=%.1f app_rss_mb=%d app_cpu_us_per_step=%.0f "
                             + "pg_cpu_us_per_step=%.0f driver_cpu_us_per_step=%.0f machine_cpu_us_per_step=%.0f%n", rituals,
-                    Math.min(rituals, 64), result, app, rssMb(appPid), app * 1e6 / done, pg * 1e6 / done, driver * 1e6 / done,
-                    machine * 1e6 / done);
+                    Math.min(rituals, 64), spec[1] == 0 ? "0" : (spec[1] / 2) + "-" + (spec[1] * 3 / 2), result, app,
+                    rssMb(appPid), app * 1e6 / done, pg * 1e6 / done, driver * 1e6 / done, machine * 1e6 / done);
         }
     }
 
@@ -101,7 +114,7 @@ public class Driver {
     }
 
     /** R rituals of `steps` steps driven to completion by these agents; returns the round's figures. */
-    static String round(List<String[]> identities, String adminKey, int rituals, int steps) throws Exception {
+    static String round(List<String[]> identities, String adminKey, int rituals, int steps, int workMs) throws Exception {
         int total = rituals * steps;
         completed.set(0);
         errors.set(0);
@@ -112,7 +125,7 @@ public class Driver {
         List<Thread> threads = new ArrayList<>();
         for (String[] identity : identities) {
             post("/api/agents/" + identity[0] + "/heartbeat", identity[1], "{\"workload\":0}");
-            Thread thread = new Thread(() -> agent(identity[0], identity[1], total, done));
+            Thread thread = new Thread(() -> agent(identity[0], identity[1], total, done, workMs));
             thread.start();
             threads.add(thread);
         }
@@ -143,11 +156,11 @@ public class Driver {
                 pct(handoffs, 0.999), handoffs.length, errors.get(), doubled.get());
     }
 
-    /** Each round starts from empty ritual tables, as the first did. */
-    static void truncate() throws Exception {
+    /** The statistics autovacuum would have taken of the warm-up's rows; nothing is deleted between rounds. */
+    static void analyze() throws Exception {
         Process psql = new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "helix", "-d",
-                System.getenv().getOrDefault("BENCH_DB", "helix_bench"), "-q", "-c",
-                "truncate ritual, step, event, lease_revocation cascade").redirectErrorStream(true).start();
+                System.getenv().getOrDefault("BENCH_DB", "helix_bench"), "-q", "-c", "vacuum analyze")
+                .redirectErrorStream(true).start();
         psql.getInputStream().readAllBytes();
         psql.waitFor();
     }
@@ -218,7 +231,13 @@ public class Driver {
         return sorted[(int) Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)] / 1e6;
     }
 
-    static void agent(String id, String token, int total, CountDownLatch done) {
+    /**
+     * The unsaturated round's mean work per step. Agents that really work finish at different moments; work of one
+     * fixed length would keep all ten in step, and every step would then meet the other nine at once.
+     */
+    static final int UNSATURATED_WORK_MS = Integer.parseInt(System.getenv().getOrDefault("BENCH_UNSATURATED_WORK_MS", "20"));
+
+    static void agent(String id, String token, int total, CountDownLatch done, int workMs) {
         Lease lease = null;
         long lastHeartbeat = System.nanoTime();
         while (completed.get() < total) {
@@ -237,6 +256,9 @@ public class Driver {
                         continue;
                     }
                     lease = held(Lease.parse(r.body()));
+                }
+                if (workMs > 0) { // uniform in [workMs / 2, workMs * 3 / 2]
+                    Thread.sleep(workMs / 2 + java.util.concurrent.ThreadLocalRandom.current().nextInt(workMs + 1));
                 }
                 String key = lease.ritual() + "/" + lease.step();
                 completeSent.put(key, System.nanoTime());
@@ -258,6 +280,9 @@ public class Driver {
             } catch (IOException e) {
                 errors.incrementAndGet();
                 lease = null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
         done.countDown();

@@ -107,7 +107,10 @@ final class RitualSql {
      * statement, makes its step n+1 READY — or, with eager dispatch, LEASED to the completing agent: an agent that may
      * take step n may take step n+1, and continuing the chain it holds saves every other round trip. Many
      * completions share one statement and one commit (group commit, {@link RitualStore}); each is guarded on its
-     * own row, and the rituals are locked in id order, so two such statements cannot deadlock.
+     * own row, and the rituals are locked in id order, so two such statements cannot deadlock. Step n+1 is found by
+     * its whole primary key, carried out of {@code done} with what it needs of the ritual: joined to the ritual instead,
+     * the cached plan read every PENDING step of each ritual in the batch and filtered them (about 85 rows per
+     * completion; bench/statement-cost).
      */
     static final String COMPLETE = """
             with i as (
@@ -125,8 +128,9 @@ final class RitualSql {
                 where s.ritual_id = i.ritual_id and s.number = i.number and s.status = 'LEASED' and s.lease_token = i.token
                   and (i.agent_id is null or s.agent_id = i.agent_id) and s.lease_expires_at > $1
                   and (s.heartbeat_due_at is null or s.heartbeat_due_at > $1)
-                returning s.ritual_id, s.number, s.attempt, s.leased_at, s.agent_id, s.agent_name, i.eager,
-                          i.output -> 'output' as previous_output
+                returning s.ritual_id, s.number, s.number + 1 as next_number, s.attempt, s.leased_at, s.agent_id,
+                          s.agent_name, i.eager, i.output -> 'output' as previous_output, r.step_timeout_seconds,
+                          r.heartbeat_timeout_seconds
             ),
             nxt as (
                 update step s set status = case when done.eager then 'LEASED' else 'READY' end, ready_at = $1,
@@ -135,10 +139,10 @@ final class RitualSql {
                     agent_name = case when done.eager then done.agent_name end,
                     lease_token = case when done.eager then gen_random_uuid() end,
                     leased_at = case when done.eager then $1 end,
-                    lease_expires_at = case when done.eager then $1::timestamptz + r.step_timeout_seconds * interval '1 second' end,
+                    lease_expires_at = case when done.eager then $1::timestamptz + done.step_timeout_seconds * interval '1 second' end,
                     heartbeat_due_at = case when done.eager then %3$s end
-                from done join r on r.id = done.ritual_id
-                where s.ritual_id = done.ritual_id and s.number = done.number + 1 and s.status = 'PENDING'
+                from done
+                where s.ritual_id = done.ritual_id and s.number = done.next_number and s.status = 'PENDING'
                 returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at
             ),
             upd as (
@@ -164,7 +168,7 @@ final class RitualSql {
             """.formatted(RUNNABLE_SQL, new EventLog.Progress("upd.id", "'RUNNING'", "done.number", "'COMPLETED'",
             "done.agent_name", "done.attempt", "upd.steps_completed", "upd.steps_total", "null")
             .insert("$1", "upd join done on done.ritual_id = upd.id"),
-            heartbeatDue("$1", "r.heartbeat_timeout_seconds"));
+            heartbeatDue("$1", "done.heartbeat_timeout_seconds"));
 
     /**
      * $1 ritual, $2 step, $3 lease token, $4 agent (null: an admin speaks for it), $5 now, $6 progress (null: keep).
