@@ -51,9 +51,10 @@ public class Driver {
     /**
      * Usage: java Driver.java <base-url> <agent-key> <admin-key> <app-pid> <steps> <R>...
      * Runs three unreported warm-up rounds (R=200, R=50, then R=50 again after the tables' statistics are taken),
-     * then one round per R (agents = min(R, 64)) with agents that do no work, then one round of 10 rituals whose
-     * agents work 10-30 ms per step (BENCH_UNSATURATED=0 leaves it out). One result line per round, with the CPU per
-     * step of the service, of PostgreSQL (the cluster whose postmaster's pid is in BENCH_PG_PID) and of this driver.
+     * then one round per R (agents = min(R, 64)) with agents that do no work, then three waves of 10 rituals whose
+     * agents work 10-30 ms per step, after three unreported ones (BENCH_UNSATURATED=0 leaves them out). One result
+     * line per round, with the CPU per step of the service, of PostgreSQL (the cluster whose postmaster's pid is in
+     * BENCH_PG_PID) and of this driver.
      */
     public static void main(String[] args) throws Exception {
         URI base = URI.create(args[0]);
@@ -66,36 +67,42 @@ public class Driver {
         List<String[]> identities = register(agentKey, 64);
         // warm-up, 27,000 steps: the JIT compiles both sides' hot paths (after one round of 50 rituals the service
         // still ran its first R=200 round at about two thirds of its steady speed, compiling as it went)
-        round(identities, adminKey, 200, steps, 0);
-        round(identities.subList(0, 50), adminKey, 50, steps, 0);
+        round(identities, adminKey, 200, steps, 0, 1);
+        round(identities.subList(0, 50), adminKey, 50, steps, 0, 1);
         // Steady state: a running service's tables have the statistics autovacuum keeps, and its cached plans were
         // made with them. Rounds used to start from truncated tables, which left plans made for empty ones (a scan
         // of every step per completion) until autovacuum came by, in some rounds and not in others. The warm-up
         // round after the analysis makes every pooled connection plan again, as it would after autovacuum's.
         analyze();
-        round(identities.subList(0, 50), adminKey, 50, steps, 0);
+        round(identities.subList(0, 50), adminKey, 50, steps, 0, 1);
         long driverPid = ProcessHandle.current().pid();
         long postmaster = Long.parseLong(System.getenv().getOrDefault("BENCH_PG_PID", "-1"));
-        List<int[]> rounds = new ArrayList<>(); // {rituals, work ms}
+        List<int[]> rounds = new ArrayList<>(); // {rituals, work ms, waves}
         for (int i = 5; i < args.length; i++) {
-            rounds.add(new int[]{Integer.parseInt(args[i]), 0});
+            rounds.add(new int[]{Integer.parseInt(args[i]), 0, 1});
         }
         if (!"0".equals(System.getenv("BENCH_UNSATURATED"))) {
-            rounds.add(new int[]{10, UNSATURATED_WORK_MS});
+            rounds.add(new int[]{10, UNSATURATED_WORK_MS, UNSATURATED_WAVES});
         }
         for (int[] spec : rounds) {
+            if (spec[1] > 0) {
+                // Short steps and long pauses take other paths through the service than the rounds before: the JIT
+                // compiles them for seconds (a quarter of the service's CPU in a round without this warm-up). The
+                // native image the service ships as compiles nothing at run time.
+                round(identities.subList(0, spec[0]), adminKey, spec[0], steps, spec[1], spec[2]);
+            }
             int rituals = spec[0];
             double app = cpuSeconds(appPid), driver = cpuSeconds(driverPid), pg = clusterCpuSeconds(postmaster);
             double machine = machineBusySeconds();
-            String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps, spec[1]);
+            String result = round(identities.subList(0, Math.min(rituals, 64)), adminKey, rituals, steps, spec[1], spec[2]);
             machine = machineBusySeconds() - machine;
             app = cpuSeconds(appPid) - app;
             driver = cpuSeconds(driverPid) - driver;
             pg = postmaster < 0 ? Double.NaN : clusterCpuSeconds(postmaster) - pg;
             int done = Math.max(1, completed.get());
-            System.out.printf("R=%d agents=%d work_ms=%s %s app_cpu_s=%.1f app_rss_mb=%d app_cpu_us_per_step=%.0f "
+            System.out.printf("R=%d agents=%d waves=%d work_ms=%s %s app_cpu_s=%.1f app_rss_mb=%d app_cpu_us_per_step=%.0f "
                             + "pg_cpu_us_per_step=%.0f driver_cpu_us_per_step=%.0f machine_cpu_us_per_step=%.0f%n", rituals,
-                    Math.min(rituals, 64), spec[1] == 0 ? "0" : (spec[1] / 2) + "-" + (spec[1] * 3 / 2), result, app,
+                    Math.min(rituals, 64), spec[2], spec[1] == 0 ? "0" : (spec[1] / 2) + "-" + (spec[1] * 3 / 2), result, app,
                     rssMb(appPid), app * 1e6 / done, pg * 1e6 / done, driver * 1e6 / done, machine * 1e6 / done);
         }
     }
@@ -114,8 +121,10 @@ public class Driver {
     }
 
     /** R rituals of `steps` steps driven to completion by these agents; returns the round's figures. */
-    static String round(List<String[]> identities, String adminKey, int rituals, int steps, int workMs) throws Exception {
-        int total = rituals * steps;
+    /** {@code waves} times, R rituals one after the other: the next wave starts when the last one is done. */
+    static String round(List<String[]> identities, String adminKey, int rituals, int steps, int workMs, int waves)
+            throws Exception {
+        int total = rituals * steps * waves;
         completed.set(0);
         errors.set(0);
         doubled.set(0);
@@ -131,10 +140,15 @@ public class Driver {
         }
         Thread.sleep(200); // every agent is parked in its long-poll
         long started = System.nanoTime();
-        for (int i = 0; i < rituals; i++) {
-            Response r = post("/api/rituals", adminKey, "{\"steps\":" + steps + ",\"deadline_seconds\":3600}");
-            if (r.statusCode() != 202) {
-                throw new IllegalStateException("start failed: " + r.body());
+        for (int wave = 0; wave < waves; wave++) {
+            while (completed.get() < wave * rituals * steps) {
+                Thread.sleep(1);
+            }
+            for (int i = 0; i < rituals; i++) {
+                Response r = post("/api/rituals", adminKey, "{\"steps\":" + steps + ",\"deadline_seconds\":3600}");
+                if (r.statusCode() != 202) {
+                    throw new IllegalStateException("start failed: " + r.body());
+                }
             }
         }
         if (!done.await(600, TimeUnit.SECONDS)) {
@@ -236,6 +250,8 @@ public class Driver {
      * fixed length would keep all ten in step, and every step would then meet the other nine at once.
      */
     static final int UNSATURATED_WORK_MS = Integer.parseInt(System.getenv().getOrDefault("BENCH_UNSATURATED_WORK_MS", "20"));
+    /** 1,080 handoffs make a thin p99: the unsaturated round runs its 10 rituals this many times over. */
+    static final int UNSATURATED_WAVES = Integer.parseInt(System.getenv().getOrDefault("BENCH_UNSATURATED_WAVES", "3"));
 
     static void agent(String id, String token, int total, CountDownLatch done, int workMs) {
         Lease lease = null;

@@ -60,6 +60,12 @@ public class StatementCost {
             ps.executeUpdate();
         }
         List<UUID> ids = new ArrayList<>();
+        int pid;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
+            rs.next();
+            pid = rs.getInt(1);
+        }
+        long createCpu0 = ticks(pid);
         Numbered createSql = new Numbered(create);
         try (PreparedStatement ps = c.prepareStatement(createSql.jdbc)) {
             for (int r = 0; r < rituals; r++) {
@@ -70,6 +76,7 @@ public class StatementCost {
                 ps.executeQuery().close();
             }
         }
+        long createCpu = ticks(pid) - createCpu0;
         // step 1 of every ritual leased to the one agent
         UUID[] tokens = new UUID[rituals];
         Numbered leaseSql = new Numbered(lease);
@@ -81,13 +88,8 @@ public class StatementCost {
                 }
             }
         }
-        int pid;
         try (Statement st = c.createStatement()) {
             st.execute("analyze"); // statistics as autovacuum keeps them on a running service: plans as they would be there
-        }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select pg_backend_pid()")) {
-            rs.next();
-            pid = rs.getInt(1);
         }
         long wal0 = wal(c);
         long cpu0 = ticks(pid);
@@ -129,8 +131,9 @@ public class StatementCost {
         if (steps != rituals * 107) {
             throw new IllegalStateException("completed " + steps + " of " + rituals * 107);
         }
-        System.out.printf("rituals=%d batch=%d steps=%d pg_cpu_us_per_step=%.0f wal_bytes_per_step=%d wall_us_per_step=%.0f%n",
-                rituals, batch, steps, cpu * 1e6 / 100 / steps, wal / steps, seconds * 1e6 / steps);
+        System.out.printf("rituals=%d batch=%d steps=%d pg_cpu_us_per_step=%.0f wal_bytes_per_step=%d wall_us_per_step=%.0f "
+                        + "create_pg_cpu_us_per_step=%.0f%n", rituals, batch, steps, cpu * 1e6 / 100 / steps, wal / steps,
+                seconds * 1e6 / steps, createCpu * 1e6 / 100 / (rituals * 108.0));
     }
 
     /** The service writes $n parameters; JDBC takes ? in order of appearance. */

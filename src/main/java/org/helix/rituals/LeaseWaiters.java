@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 public class LeaseWaiters {
 
     static final String READY = "ready";
+    private static final Duration SHORTEST_WAIT = Duration.ofMillis(1);
 
     public final class Waiter {
         final String agentName;
@@ -36,10 +37,14 @@ public class LeaseWaiters {
             this.agentName = agentName;
         }
 
-        /** Completes with true when woken, false when the time is up. */
+        /**
+         * Completes with true when woken, false when the time is up. A Vert.x timer cannot be shorter than a
+         * millisecond, and a shorter one failed where nobody saw it: the long-poll whose query ended within a
+         * millisecond of its deadline was never answered. Such a wait lasts a millisecond.
+         */
         public Uni<Boolean> await(Duration timeout) {
             return Uni.createFrom().completionStage(woken)
-                    .ifNoItem().after(timeout).recoverWithItem(false)
+                    .ifNoItem().after(timeout.compareTo(SHORTEST_WAIT) < 0 ? SHORTEST_WAIT : timeout).recoverWithItem(false)
                     .eventually(this::disarm);
         }
 

@@ -1,6 +1,8 @@
 package org.helix.rituals;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.core.Vertx;
+import jakarta.inject.Inject;
 import io.restassured.response.Response;
 import org.helix.support.Api;
 import org.helix.support.TestAgent;
@@ -8,11 +10,13 @@ import org.helix.support.TestDb;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -24,6 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @QuarkusTest
 class LeaseProtocolTest {
 
+    @Inject
+    LeaseWaiters waiters;
+
+    @Inject
+    Vertx vertx;
+
     TestAgent kael;
     TestAgent vega;
 
@@ -32,6 +42,16 @@ class LeaseProtocolTest {
         TestDb.reset();
         kael = TestAgent.register("Kael");
         vega = TestAgent.register("Vega");
+    }
+
+    /** A long-poll whose query returns within a millisecond of its deadline waits on an event loop for less than that. */
+    @Test
+    void aLongPollWithLessThanAMillisecondLeftIsStillAnswered() throws Exception {
+        CompletableFuture<Boolean> answered = new CompletableFuture<>();
+        vertx.getOrCreateContext().runOnContext(v -> waiters.arm("Kael").await(Duration.ofNanos(400_000))
+                .subscribe().with(answered::complete, answered::completeExceptionally));
+
+        assertEquals(false, answered.get(2, TimeUnit.SECONDS));
     }
 
     @Test
