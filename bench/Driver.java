@@ -125,6 +125,7 @@ public class Driver {
     static String round(List<String[]> identities, String adminKey, int rituals, int steps, int workMs, int waves)
             throws Exception {
         int total = rituals * steps * waves;
+        int round = ROUND.incrementAndGet();
         completed.set(0);
         errors.set(0);
         doubled.set(0);
@@ -134,7 +135,7 @@ public class Driver {
         List<Thread> threads = new ArrayList<>();
         for (String[] identity : identities) {
             post("/api/agents/" + identity[0] + "/heartbeat", identity[1], "{\"workload\":0}");
-            Thread thread = new Thread(() -> agent(identity[0], identity[1], total, done, workMs));
+            Thread thread = new Thread(() -> agent(identity[0], identity[1], total, done, workMs, round));
             thread.start();
             threads.add(thread);
         }
@@ -157,6 +158,9 @@ public class Driver {
         long elapsedNanos = System.nanoTime() - started;
         for (Thread thread : threads) {
             thread.join(30_000);
+            if (thread.isAlive()) { // it gives up when its request returns, and counts nothing in the next round
+                System.err.println("an agent of round " + round + " is still waiting for an answer");
+            }
         }
         long[] handoffs = completeSent.entrySet().stream().mapToLong(e -> {
             int sep = e.getKey().lastIndexOf('/');
@@ -253,10 +257,13 @@ public class Driver {
     /** 1,080 handoffs make a thin p99: the unsaturated round runs its 10 rituals this many times over. */
     static final int UNSATURATED_WAVES = Integer.parseInt(System.getenv().getOrDefault("BENCH_UNSATURATED_WAVES", "3"));
 
-    static void agent(String id, String token, int total, CountDownLatch done, int workMs) {
+    /** The round the agents work for; an agent of an earlier one stops. */
+    static final AtomicInteger ROUND = new AtomicInteger();
+
+    static void agent(String id, String token, int total, CountDownLatch done, int workMs, int round) {
         Lease lease = null;
         long lastHeartbeat = System.nanoTime();
-        while (completed.get() < total) {
+        while (completed.get() < total && ROUND.get() == round) {
             try {
                 if (System.nanoTime() - lastHeartbeat > TimeUnit.SECONDS.toNanos(20)) {
                     post("/api/agents/" + id + "/heartbeat", token, "{\"workload\":1}");
