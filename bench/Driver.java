@@ -257,6 +257,12 @@ public class Driver {
     /** 1,080 handoffs make a thin p99: the unsaturated round runs its 10 rituals this many times over. */
     static final int UNSATURATED_WAVES = Integer.parseInt(System.getenv().getOrDefault("BENCH_UNSATURATED_WAVES", "3"));
 
+    /**
+     * BENCH_SLOW_MS: every handoff slower than that is printed with the time of day, to lay beside a profile of the
+     * machine (e.g. perf record -k CLOCK_REALTIME -a) and see what ran while it waited.
+     */
+    static final long SLOW_NANOS = Long.parseLong(System.getenv().getOrDefault("BENCH_SLOW_MS", "0")) * 1_000_000L;
+
     /** The round the agents work for; an agent of an earlier one stops. */
     static final AtomicInteger ROUND = new AtomicInteger();
 
@@ -294,6 +300,10 @@ public class Driver {
                     }
                     lease = null;
                     continue;
+                }
+                if (SLOW_NANOS > 0 && System.nanoTime() - completeSent.get(key) > SLOW_NANOS) {
+                    System.err.printf("slow handoff at %s: %.1f ms, %s%n", java.time.LocalTime.now(),
+                            (System.nanoTime() - completeSent.get(key)) / 1e6, key);
                 }
                 if (completed.incrementAndGet() >= total) {
                     done.countDown();
