@@ -17,6 +17,12 @@ import static org.helix.rituals.RitualStatus.RUNNABLE;
  * ritual lock is taken before any step is touched, and agent CTEs are referenced by nothing, so PostgreSQL runs
  * them last. Two transitions can therefore only ever wait for each other on the ritual row.
  *
+ * <p><b>Rows found by key.</b> A status condition on a row the statement finds by its key is written
+ * {@code (status ...) is true}, which PostgreSQL does not match to a partial index's predicate. Written plainly, it
+ * lets the cached generic plan (platform/PoolSetup.java) scan a whole partial index and filter it by key — every live
+ * ritual for {@code ritual_live_deadline}, every leased step for {@code step_lease_expiry} — which it prefers whenever
+ * the statistics say those are few, as they do once the tables hold mostly history (KeyLookupPlanTest).
+ *
  * <p>Status lists come from the enums ({@link RitualStatus#sql}); the event each statement writes comes from
  * {@link EventLog}'s payload records.
  */
@@ -70,7 +76,7 @@ final class RitualSql {
                        r.heartbeat_timeout_seconds
                 from step s join ritual r on r.id = s.ritual_id cross join me
                 where s.status = 'READY' and s.ready_at <= $3
-                  and r.status in (%1$s)
+                  and (r.status in (%1$s)) is true
                   and (cardinality(r.participants) = 0 or me.name = any (r.participants))
                   and r.required_capabilities <@ me.capabilities
                   and (s.reserved_for is null or s.reserved_for = me.id)
@@ -86,15 +92,15 @@ final class RitualSql {
                     lease_expires_at = $3::timestamptz + c.step_timeout_seconds * interval '1 second', reserved_for = null,
                     heartbeat_due_at = %3$s, progress = null
                 from candidate c, me
-                where s.ritual_id = c.ritual_id and s.number = c.number and s.status = 'READY'
+                where s.ritual_id = c.ritual_id and s.number = c.number and (s.status = 'READY') is true
                 returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, c.mantra, c.steps_total,
                           s.ready_at, c.input, c.heartbeat_timeout_seconds,
                           (select p.output -> 'output' from step p where p.ritual_id = s.ritual_id
-                           and p.number = s.number - 1 and p.status = 'COMPLETED') as previous_output
+                           and p.number = s.number - 1 and (p.status = 'COMPLETED') is true) as previous_output
             ),
             started as (
                 update ritual r set status = 'RUNNING', started_at = $3
-                from leased where r.id = leased.ritual_id and r.status = 'PENDING'
+                from leased where r.id = leased.ritual_id and (r.status = 'PENDING') is true
             ),
             %2$s
             select * from leased
@@ -119,13 +125,14 @@ final class RitualSql {
             ),
             r as (
                 select id, mantra, steps_total, step_timeout_seconds, input, heartbeat_timeout_seconds from ritual
-                where id = any ($2::uuid[]) and status in (%1$s) order by id for update
+                where id = any ($2::uuid[]) and (status in (%1$s)) is true order by id for update
             ),
             done as (
                 update step s set status = 'COMPLETED', completed_at = $1, output = i.output, error = null, progress = null,
                     heartbeat_due_at = null
                 from r join i on i.ritual_id = r.id
-                where s.ritual_id = i.ritual_id and s.number = i.number and s.status = 'LEASED' and s.lease_token = i.token
+                where s.ritual_id = i.ritual_id and s.number = i.number and (s.status = 'LEASED') is true
+                  and s.lease_token = i.token
                   and (i.agent_id is null or s.agent_id = i.agent_id) and s.lease_expires_at > $1
                   and (s.heartbeat_due_at is null or s.heartbeat_due_at > $1)
                 returning s.ritual_id, s.number, s.number + 1 as next_number, s.attempt, s.leased_at, s.agent_id,
@@ -142,7 +149,7 @@ final class RitualSql {
                     lease_expires_at = case when done.eager then $1::timestamptz + done.step_timeout_seconds * interval '1 second' end,
                     heartbeat_due_at = case when done.eager then %3$s end
                 from done
-                where s.ritual_id = done.ritual_id and s.number = done.next_number and s.status = 'PENDING'
+                where s.ritual_id = done.ritual_id and s.number = done.next_number and (s.status = 'PENDING') is true
                 returning s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at
             ),
             upd as (
@@ -177,12 +184,12 @@ final class RitualSql {
      */
     static final String HEARTBEAT = """
             with r as (
-                select id, heartbeat_timeout_seconds from ritual where id = $1 and status in (%1$s) for update
+                select id, heartbeat_timeout_seconds from ritual where id = $1 and (status in (%1$s)) is true for update
             ),
             beat as (
                 update step s set heartbeat_due_at = %2$s, progress = coalesce($6, s.progress)
                 from r
-                where s.ritual_id = r.id and s.number = $2 and s.status = 'LEASED' and s.lease_token = $3
+                where s.ritual_id = r.id and s.number = $2 and (s.status = 'LEASED') is true and s.lease_token = $3
                   and ($4::uuid is null or s.agent_id = $4) and s.lease_expires_at > $5
                   and (s.heartbeat_due_at is null or s.heartbeat_due_at > $5)
                 returning s.lease_expires_at, s.heartbeat_due_at, s.agent_id
@@ -195,7 +202,7 @@ final class RitualSql {
     /** $1 ritual. Locks a ritual whose every step is done and which no one has finished yet. */
     static final String FINISHABLE = """
             select steps_total, steps_completed, created_at from ritual
-            where id = $1 and status in (%s)
+            where id = $1 and (status in (%s)) is true
               and not exists (select 1 from step where ritual_id = $1 and status not in (%s))
             for update""".formatted(RUNNABLE_SQL, RitualStatus.sql(StepStatus.DONE));
 
@@ -217,7 +224,7 @@ final class RitualSql {
                 select s.ritual_id, s.number, s.attempt, s.lease_token, s.lease_expires_at, s.heartbeat_due_at,
                        s.agent_id, s.agent_name, r.max_attempts, r.participants
                 from step s join ritual r on r.id = s.ritual_id
-                where s.status = 'LEASED' and r.status in (%s) and %s
+                where s.status = 'LEASED' and (r.status in (%s)) is true and %s
                 %s
                 for update of r%s""".formatted(RUNNABLE_SQL, condition, order, skipLocked ? " skip locked" : "");
     }
@@ -238,7 +245,8 @@ final class RitualSql {
                     lease_expires_at = null, avoid_agent_id = s.agent_id, error = d.reason, progress = null,
                     heartbeat_due_at = null
                 from decided d
-                where s.ritual_id = d.ritual_id and s.number = d.number and s.status = 'LEASED' and s.lease_token = d.token
+                where s.ritual_id = d.ritual_id and s.number = d.number and (s.status = 'LEASED') is true
+                  and s.lease_token = d.token
                 returning s.ritual_id, s.number, s.status, s.attempt, s.agent_id, s.agent_name, s.ready_at, d.reason,
                           d.tell, d.lost_attempt
             ),
@@ -261,7 +269,7 @@ final class RitualSql {
             .insert("$1", "lost join ritual r on r.id = lost.ritual_id"));
 
     /** Ends one live ritual: $5 the ritual. */
-    static final String END_ONE = end("id = $5 and status in (" + LIVE_SQL + ")", false);
+    static final String END_ONE = end("id = $5 and (status in (" + LIVE_SQL + ")) is true", false);
     /** Ends the live rituals past their deadline: $5 at most this many. */
     static final String END_PAST_DEADLINE = end("status in (" + LIVE_SQL + ") and deadline_at <= $1 order by deadline_at limit $5", true);
 
@@ -314,7 +322,8 @@ final class RitualSql {
             released as (
                 update step s set status = 'READY', ready_at = $1, lease_token = null, lease_expires_at = null,
                     attempt = %s, progress = null, heartbeat_due_at = null
-                from leftover where s.ritual_id = leftover.ritual_id and s.number = leftover.number and s.status = 'LEASED'
+                from leftover where s.ritual_id = leftover.ritual_id and s.number = leftover.number
+                  and (s.status = 'LEASED') is true
                 returning s.ritual_id, s.number, s.agent_id, s.attempt + 1 as lost_attempt
             ),
             told as (
@@ -358,7 +367,7 @@ final class RitualSql {
             ),
             nxt as (
                 update step set status = 'READY', ready_at = $3, attempt = 0
-                where ritual_id = $1 and number = $2 + 1 and status = 'PENDING'
+                where ritual_id = $1 and number = $2 + 1 and (status = 'PENDING') is true
             ),
             upd as (
                 update ritual set steps_skipped = steps_skipped + 1,
