@@ -87,6 +87,19 @@ class KeyLookupPlanTest {
         assertTrue(Set.of("ritual_pkey", "step_pkey").containsAll(accessPaths(plan)), plan.encodePrettily());
     }
 
+    @Test
+    void aLeaseFindsReadyStepsByTheirIndexAndTheirRitualsByKey() throws Exception {
+        for (int i = 0; i < LIVE; i++) {
+            Api.startRitual(Map.of("steps", 108));
+        }
+        long epoch = (long) TestDb.number("select epoch from agent where id = '" + kael.id + "'");
+        JsonObject plan = plan("lease(uuid, int, timestamptz, bigint, bigint)", RitualSql.LEASE,
+                "'" + kael.id + "', " + epoch + ", '" + Instant.now() + "', 1, 0");
+
+        assertEquals(1, plan.getInteger("Actual Rows"), "a step was leased");
+        assertTrue(Set.of("step_ready", "ritual_pkey", "step_pkey").containsAll(accessPaths(plan)), plan.encodePrettily());
+    }
+
     /** The plan of {@code sql} as the service's connections cache it, run once with {@code arguments}. */
     private static JsonObject plan(String signature, String sql, String arguments) throws Exception {
         try (Connection c = TestDb.connect(); Statement st = c.createStatement()) {
