@@ -49,8 +49,9 @@ final class RitualSql {
                 returning id
             ),
             steps as (
-                insert into step (ritual_id, number, status, ready_at)
-                select $1, n, case when n = 1 then 'READY' else 'PENDING' end, case when n = 1 then $10 end
+                insert into step (ritual_id, number, status, ready_at, emergency)
+                select $1, n, case when n = 1 then 'READY' else 'PENDING' end, case when n = 1 then $10 end,
+                       $5 = 'emergency'
                 from generate_series(1, $2) n
             ),
             ev as (
@@ -64,27 +65,19 @@ final class RitualSql {
     /**
      * $1 agent, $2 its epoch, $3 now, $4 at most this many, $5 ms a step that lost an attempt waits for another
      * agent. The oldest READY steps the agent may take (emergencies first; only rituals whose required
-     * capabilities it declared); a lease is also a sign of life. A lease carries the ritual's input and the
-     * output step n-1 was completed with.
+     * capabilities it declared), found by {@code lease_walk} (db/migration/V8__lease_walks_ready_steps_in_order.sql),
+     * which walks them in that order and stops when it has enough; a lease is also a sign of life. A lease carries
+     * the ritual's input and the output step n-1 was completed with.
      */
     static final String LEASE = """
             with me as (
                 select id, name, status, capabilities from agent where id = $1 and epoch = $2
             ),
             candidate as (
-                select s.ritual_id, s.number, r.mantra, r.steps_total, r.step_timeout_seconds, r.input,
+                select w.ritual_id, w.number, r.mantra, r.steps_total, r.step_timeout_seconds, r.input,
                        r.heartbeat_timeout_seconds
-                from step s join ritual r on r.id = s.ritual_id cross join me
-                where s.status = 'READY' and s.ready_at <= $3
-                  and (r.status in (%1$s)) is true
-                  and (cardinality(r.participants) = 0 or me.name = any (r.participants))
-                  and r.required_capabilities <@ me.capabilities
-                  and (s.reserved_for is null or s.reserved_for = me.id)
-                  and (s.avoid_agent_id is null or s.avoid_agent_id <> me.id
-                       or s.ready_at <= $3::timestamptz - $5::bigint * interval '1 millisecond')
-                order by (r.priority = 'emergency') desc, s.ready_at, s.ritual_id, s.number
-                limit $4
-                for update of r skip locked
+                from me, lease_walk(me.id, me.name, me.capabilities, $3, $4, $5, array[%1$s]) w
+                     join ritual r on r.id = w.ritual_id
             ),
             leased as (
                 update step s set status = 'LEASED', attempt = s.attempt + 1, agent_id = me.id, agent_name = me.name,

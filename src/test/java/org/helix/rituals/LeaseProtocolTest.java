@@ -174,6 +174,17 @@ class LeaseProtocolTest {
     }
 
     @Test
+    void emergenciesAreLeasedFirstThenTheOldest() {
+        UUID older = Api.startRitual(Map.of("steps", 2));
+        UUID newer = Api.startRitual(Map.of("steps", 2));
+        UUID emergency = Api.startRitual(Map.of("steps", 2, "priority", "emergency"));
+
+        assertEquals(List.of(emergency, older, newer),
+                List.of(kael.lease(1).ritualId(), kael.lease(1).ritualId(), kael.lease(1).ritualId()));
+        assertNull(kael.lease(0), "nothing else is READY");
+    }
+
+    @Test
     void unknownParticipantsAreRefused() {
         Api.admin().body(Map.of("participants", List.of("Vega", "Nobody"))).post("/api/rituals").then()
                 .statusCode(400).body("errors[0].field", equalTo("participants"))
