@@ -120,8 +120,10 @@ public class Driver {
         return identities;
     }
 
-    /** R rituals of `steps` steps driven to completion by these agents; returns the round's figures. */
-    /** {@code waves} times, R rituals one after the other: the next wave starts when the last one is done. */
+    /**
+     * R rituals of `steps` steps driven to completion by these agents, {@code waves} times over (the next wave starts
+     * when the last one is done); returns the round's figures.
+     */
     static String round(List<String[]> identities, String adminKey, int rituals, int steps, int workMs, int waves)
             throws Exception {
         int total = rituals * steps * waves;
@@ -301,9 +303,9 @@ public class Driver {
                     lease = null;
                     continue;
                 }
-                if (SLOW_NANOS > 0 && System.nanoTime() - completeSent.get(key) > SLOW_NANOS) {
-                    System.err.printf("slow handoff at %s: %.1f ms, %s%n", java.time.LocalTime.now(),
-                            (System.nanoTime() - completeSent.get(key)) / 1e6, key);
+                long handoff = System.nanoTime() - completeSent.get(key);
+                if (SLOW_NANOS > 0 && handoff > SLOW_NANOS) {
+                    System.err.printf("slow handoff at %s: %.1f ms, %s%n", java.time.LocalTime.now(), handoff / 1e6, key);
                 }
                 if (completed.incrementAndGet() >= total) {
                     done.countDown();

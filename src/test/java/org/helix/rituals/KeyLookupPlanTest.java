@@ -26,11 +26,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What the hot statements read, in the state of a service that has run for a while. They look the rituals and steps
- * they change up by key, with the generic plans the service's
- * connections cache (platform/PoolSetup.java), made when the statistics say what a service that has run for a while
- * says: nearly every ritual finished, no step leased. With the plain status conditions those plans scanned the
- * partial indexes of live rituals and leased steps whole and filtered them by key (RitualSql's class comment).
+ * What the hot statements read in the state of a service that has run for a while, with the generic plans its
+ * connections cache (platform/PoolSetup.java): statistics that say nearly every ritual is finished and no step leased.
+ * They look the rituals and steps they change up by key; with plain status conditions those plans scanned the partial
+ * indexes of live rituals and leased steps whole and filtered them by key (RitualSql's class comment).
  */
 @QuarkusTest
 class KeyLookupPlanTest {
@@ -67,7 +66,7 @@ class KeyLookupPlanTest {
                         + ", " + array(leases, l -> Integer.toString(l.step()), "int") + ", "
                         + array(leases, l -> l.token().toString(), "uuid") + ", "
                         + array(leases, l -> kael.id.toString(), "uuid") + ", " + array(leases, l -> "null", "jsonb")
-                        + ", " + array(leases, l -> "true", "bool"));
+                        + ", " + array(leases, l -> "true", "bool"), false);
 
         assertEquals(LIVE, plan.getInteger("Actual Rows"), "every completion in the batch went through");
         assertEquals(Set.of("ritual_pkey", "step_pkey"), accessPaths(plan), plan.encodePrettily());
@@ -82,7 +81,7 @@ class KeyLookupPlanTest {
         }
         JsonObject plan = plan("beat(uuid, int, uuid, uuid, timestamptz, jsonb)", RitualSql.HEARTBEAT,
                 "'" + lease.ritualId() + "', " + lease.step() + ", '" + lease.token() + "', '" + kael.id + "', '"
-                        + Instant.now() + "', null");
+                        + Instant.now() + "', null", false);
 
         assertEquals(1, plan.getInteger("Actual Rows"), "the heartbeat went through");
         assertTrue(Set.of("ritual_pkey", "step_pkey").containsAll(accessPaths(plan)), plan.encodePrettily());
@@ -104,12 +103,10 @@ class KeyLookupPlanTest {
         assertTrue(pages < 200, "the lease read " + pages + " pages: " + plan.encodePrettily());
     }
 
-    /** The plan of {@code sql} as the service's connections cache it, run once with {@code arguments}. */
-    private static JsonObject plan(String signature, String sql, String arguments) throws Exception {
-        return plan(signature, sql, arguments, false);
-    }
-
-    /** ... after running it once first, when {@code warm}: the session's first call loads catalogs and plans. */
+    /**
+     * The plan of {@code sql} as the service's connections cache it, run with {@code arguments}; when {@code warm},
+     * the second run in the session (the first loads catalogs and compiles functions).
+     */
     private static JsonObject plan(String signature, String sql, String arguments, boolean warm) throws Exception {
         try (Connection c = TestDb.connect(); Statement st = c.createStatement()) {
             st.execute("set plan_cache_mode = force_generic_plan");
